@@ -1,0 +1,32 @@
+# Reproducible pipeline for "Learning Transferable Features for Speech Emotion Recognition"
+# (Marczewski, Veloso, Ziviani, 2017). Default config: the demo on six synthetic corpora.
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+configfile: "config/config.yaml"
+
+# The workflow's logic lives in the package under workflow/sertransfer (rule scripts import it too).
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from sertransfer.config import validate_config
+
+validate_config(config)
+
+
+wildcard_constraints:
+    domain="|".join(sorted(config["corpora"])),
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/corpora.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,36 @@
+"""Shared test fixtures: paths, the shared real data, and small audio writers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+SHARED = Path(__import__("os").environ.get("SERTRANSFER_SHARED", REPO.parent / "shared"))
+EMODB_2S = SHARED / "data" / "emodb-2s"
+SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
+
+
+@pytest.fixture
+def emodb_2s() -> Path:
+    """The shared real Emo-DB copy; the test is skipped with a reason when it is absent."""
+    if not (EMODB_2S / "wav").is_dir():
+        pytest.skip(f"shared real data not found at {EMODB_2S} (set SERTRANSFER_SHARED to the shared/ folder)")
+    return EMODB_2S
+
+
+def write_tone(path: Path, seconds: float = 0.5, sample_rate: int = 16000, channels: int = 1,
+               amplitude: float = 0.3, frequency: float = 220.0) -> Path:
+    """Write a WAV tone (also under a .avi name: ffmpeg decodes by content)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    signal = amplitude * np.sin(2 * np.pi * frequency * t)
+    soundfile.write(str(path), np.repeat(signal[:, None], channels, axis=1), sample_rate, format="WAV",
+                    subtype="PCM_16")
+    return path

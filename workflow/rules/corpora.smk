@@ -1,0 +1,45 @@
+# Corpus stage: make each corpus root exist (synthetic / download / manual / local), then ingest it.
+
+
+rule fetch_corpus:
+    output:
+        "data/raw/{domain}.ready.json",
+    params:
+        corpus=corpus_settings,
+        seed=config["seed"],
+        synthetic=config["synthetic"],
+        download=config["download"],
+        checksums_dir=repo_path("config/checksums"),
+        code=code_fingerprint("sertransfer.sources"),
+    log:
+        "logs/fetch_corpus/{domain}.log",
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/fetch_corpus.py"
+
+
+rule ingest_corpus:
+    input:
+        "data/raw/{domain}.ready.json",
+    output:
+        manifest="data/manifests/{domain}.parquet",
+        report="data/manifests/{domain}.report.json",
+    params:
+        ingest=config["ingest"],
+        emotions=config["emotions"],
+        label_overrides=lambda w: config["corpora"][w.domain]["label_overrides"],
+        code=code_fingerprint("sertransfer.manifest"),
+    threads: 2
+    log:
+        "logs/ingest_corpus/{domain}.log",
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/ingest_corpus.py"

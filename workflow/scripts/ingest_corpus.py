@@ -1,0 +1,23 @@
+"""Rule ingest_corpus: corpus root -> manifest Parquet + ingest report."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
+
+import json
+
+from sertransfer.corpora import get_corpus, ingest
+from sertransfer.manifest import summary_lines, write_manifest
+from sertransfer.rulelog import logged
+
+with logged(snakemake.log[0]) as log:
+    ready = json.loads(Path(snakemake.input[0]).read_text(encoding="utf-8"))
+    settings = snakemake.params.ingest
+    result = ingest(get_corpus(ready["corpus"]), Path(ready["root"]), domain=snakemake.wildcards.domain,
+                    emotions=tuple(snakemake.params.emotions), on_bad_audio=settings["on_bad_audio"],
+                    min_duration_s=settings["min_duration_s"], silence_peak=settings["silence_peak"],
+                    label_overrides=snakemake.params.label_overrides, threads=snakemake.threads)
+    write_manifest(result, snakemake.output.manifest, snakemake.output.report)
+    for line in summary_lines(result.report):
+        log.info(line)

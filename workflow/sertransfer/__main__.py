@@ -1,0 +1,5 @@
+"""Allow `python -m sertransfer ...`."""
+
+from sertransfer.cli import main
+
+raise SystemExit(main())

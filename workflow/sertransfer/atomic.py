@@ -1,0 +1,61 @@
+"""Atomic outputs: write to a temporary sibling, rename when complete (SPEC §11)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _temporary_sibling(path: Path, directory: bool) -> Path:
+    """Create a unique hidden temporary name beside `path` (same filesystem, so rename is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{path.name}.partial-"
+    if directory:
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+    handle, name = tempfile.mkstemp(prefix=prefix, dir=path.parent, suffix=path.suffix)
+    os.close(handle)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary file path; on success it replaces `path`, on error it is removed."""
+    final = Path(path)
+    temporary = _temporary_sibling(final, directory=False)
+    try:
+        yield temporary
+        os.replace(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory; on success it becomes `path` (which must not exist yet)."""
+    final = Path(path)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists; remove it first to rebuild it")
+    temporary = _temporary_sibling(final, directory=True)
+    try:
+        yield temporary
+        os.rename(temporary, final)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to `path` atomically (UTF-8)."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)

@@ -1,0 +1,87 @@
+"""Command line: `sertransfer <command>`; every stage is usable without Snakemake."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+DEFAULT_EMOTIONS = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    """`sertransfer ingest CORPUS ROOT --out M.parquet`."""
+    from sertransfer.corpora import BadAudioError, CorpusRootError, get_corpus, ingest
+    from sertransfer.manifest import report_path, summary_lines, write_manifest
+
+    spec = get_corpus(args.corpus)
+    overrides = dict(item.split("=", 1) for item in args.label)
+    overrides = {k: (None if v.lower() in ("", "none", "null") else v) for k, v in overrides.items()}
+    try:
+        result = ingest(spec, Path(args.root), domain=args.domain, emotions=tuple(args.emotions),
+                        on_bad_audio=args.on_bad_audio, min_duration_s=args.min_duration,
+                        silence_peak=args.silence_peak, label_overrides=overrides, threads=args.threads)
+    except (CorpusRootError, BadAudioError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_manifest(result, args.out)
+    print("\n".join(summary_lines(result.report)))
+    print(f"wrote {args.out} and {report_path(args.out)}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    """`sertransfer fetch DOMAIN`: make the corpus root exist (synthetic/download/manual/local)."""
+    from sertransfer.config import load_config
+    from sertransfer.sources import prepare_corpus
+
+    config = load_config(args.config)
+    corpus = config["corpora"][args.domain]
+    marker = Path(args.marker or f"data/raw/{args.domain}.ready.json")
+    info = prepare_corpus(args.domain, corpus, seed=config["seed"], synthetic_defaults=config["synthetic"],
+                          download_settings=config["download"], raw_dir=Path("data/raw"),
+                          checksums_dir=Path(args.checksums_dir), marker=marker)
+    print(f"{args.domain}: {info['source']} corpus ready at {info['root']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per stage."""
+    parser = argparse.ArgumentParser(prog="sertransfer", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="parse a corpus directory into a manifest + report")
+    ingest.add_argument("corpus", help="corpus key: afew, emodb, emovo, enterface, iemocap, rml")
+    ingest.add_argument("root", help="corpus root directory (as extracted from the published archive)")
+    ingest.add_argument("--out", required=True, help="manifest Parquet to write (report goes beside it)")
+    ingest.add_argument("--domain", default=None, help="domain name for utterance ids (default: corpus key)")
+    ingest.add_argument("--emotions", nargs="+", default=list(DEFAULT_EMOTIONS), help="emotions to keep")
+    ingest.add_argument("--on-bad-audio", choices=("drop", "fail"), default="drop")
+    ingest.add_argument("--min-duration", type=float, default=0.25, help="shortest usable clip in seconds")
+    ingest.add_argument("--silence-peak", type=float, default=1e-4, help="peak at or below which a clip is silent")
+    ingest.add_argument("--label", action="append", default=[], metavar="CODE=EMOTION",
+                        help="override a label mapping, e.g. exc=happiness or exc=none (repeatable)")
+    ingest.add_argument("--threads", type=int, default=2)
+    ingest.set_defaults(run=_ingest)
+
+    fetch = commands.add_parser("fetch", help="make a configured corpus available (synthetic/download/...)")
+    fetch.add_argument("domain")
+    fetch.add_argument("--config", default="config/config.yaml")
+    fetch.add_argument("--marker", default=None, help="ready-marker JSON (default data/raw/DOMAIN.ready.json)")
+    fetch.add_argument("--checksums-dir", default="config/checksums")
+    fetch.set_defaults(run=_fetch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sertransfer` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return int(args.run(args))
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

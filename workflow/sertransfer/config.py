@@ -1,0 +1,81 @@
+"""Loading and validating the workflow configuration against its JSON schema (SPEC §11)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+#: Repository root (the directory holding Snakefile), found from this file's location.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "config.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration does not satisfy the schema; the message names the key path."""
+
+
+def _with_defaults(validator_class: type) -> type:
+    """Extend a jsonschema validator so that it fills in `default` values while validating."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator: Any, properties: Mapping, instance: Any, schema: Mapping) -> Iterator:
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    """Read the YAML JSON-schema."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def key_path(error: jsonschema.ValidationError) -> str:
+    """Dotted key path of a validation error, e.g. `ingest.on_bad_audio` or `domains[2]`."""
+    text = ""
+    for part in error.absolute_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Validate `config` in place, fill defaults, check cross-key rules; raise ConfigError naming the key."""
+    schema = load_schema() if schema is None else schema
+    validator_class = _with_defaults(jsonschema.validators.validator_for(schema))
+    errors = sorted(validator_class(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  - config key '{key_path(e)}': {e.message}" for e in errors]
+        raise ConfigError("invalid configuration (fix these keys, see config/README.md):\n" + "\n".join(lines))
+    missing = [domain for domain in config["domains"] if domain not in config["corpora"]]
+    if missing:
+        raise ConfigError(
+            f"invalid configuration: config key 'domains' lists {missing} but 'corpora' has no entry for them "
+            f"(add corpora.{missing[0]}.source: synthetic|download|manual|local)")
+    for domain in config["domains"]:
+        corpus = config["corpora"][domain]
+        if corpus["source"] == "local" and not corpus.get("path"):
+            raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.path' is required "
+                              f"when corpora.{domain}.source is 'local' (the extracted corpus directory)")
+        if corpus["source"] == "download" and not corpus.get("url"):
+            raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.url' is required "
+                              f"when corpora.{domain}.source is 'download'")
+    return config
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG_PATH) -> dict:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    return validate_config(config)

@@ -1,0 +1,64 @@
+"""Code fingerprints: a digest of the package modules a rule executes (SPEC §12 rerun triggers)."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE = "sertransfer"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def module_file(module: str) -> Path | None:
+    """Source file of a `sertransfer.*` module or package, None if there is none."""
+    parts = module.split(".")[1:]
+    base = PACKAGE_DIR.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(module: str, source: Path) -> set[str]:
+    """The `sertransfer.*` modules imported by one source file (absolute and relative imports)."""
+    found: set[str] = set()
+    package = module if source.name == "__init__.py" else module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != PACKAGE:
+                continue
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+    return {name for name in found if module_file(name) is not None}
+
+
+@lru_cache(maxsize=None)
+def module_closure(*modules: str) -> tuple[str, ...]:
+    """All `sertransfer.*` modules reachable by imports from `modules` (including parent packages)."""
+    pending, seen = list(modules), set()
+    while pending:
+        module = pending.pop()
+        if module in seen or module_file(module) is None:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        pending.extend(_imports(module, module_file(module)))
+    return tuple(sorted(seen))
+
+
+def code_fingerprint(*modules: str) -> str:
+    """sha256 over the sources of `modules` and everything they import from the package."""
+    digest = hashlib.sha256()
+    for module in module_closure(*modules):
+        digest.update(module.encode() + b"\0" + module_file(module).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""The paper's tables as tidy CSV, booktabs LaTeX and comparisons with the reported numbers."""
