@@ -15,6 +15,11 @@ def repo_path(relative):
     return str(REPO / relative)
 
 
+def paper_reported(table):
+    """The paper's numbers for `table` (tables.paper_reported, relative to the repository)."""
+    return str(REPO / config["tables"]["paper_reported"] / f"{table}.csv")
+
+
 def manifests(wildcards=None):
     """Manifest of every configured domain, in config order."""
     return expand("data/manifests/{domain}.parquet", domain=DOMAINS)

@@ -5,7 +5,7 @@ rule table1:
     input:
         manifests=manifests,
         reports=ingest_reports,
-        paper=repo_path("config/paper_reported/table1.csv"),
+        paper=paper_reported("table1"),
     output:
         csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
         tex="results/tables/table1.tex",

@@ -1,0 +1,62 @@
+"""The `sertransfer` command line, used without Snakemake."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+from conftest import REPO, write_tone
+
+
+def sertransfer(*args: str) -> subprocess.CompletedProcess:
+    """Run `python -m sertransfer ARGS` with the repository's package importable."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
+    return subprocess.run([sys.executable, "-m", "sertransfer", *args], capture_output=True, text=True, env=env,
+                          check=False)
+
+
+def test_ingest_real_emodb(emodb_2s, tmp_path):
+    out = tmp_path / "X.parquet"
+    result = sertransfer("ingest", "emodb", str(emodb_2s), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = pd.read_parquet(out)
+    assert len(manifest) == 375 and manifest["speaker"].nunique() == 10
+    report = json.loads((tmp_path / "X.report.json").read_text())
+    assert report["dropped"] == 160 and report["dropped_unmapped_labels"] == {"boredom": 81, "neutral": 79}
+    for line in ("anger         127", "happiness      71", "fear           69", "sadness        62",
+                 "disgust        46", "boredom 81, neutral 79"):
+        assert line in result.stdout
+
+
+def test_ingest_missing_root_fails_cleanly(tmp_path):
+    result = sertransfer("ingest", "emodb", str(tmp_path / "nowhere"), "--out", str(tmp_path / "M.parquet"))
+    assert result.returncode != 0
+    assert "nowhere does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_ingest_unrecognisable_root_fails_cleanly(tmp_path):
+    write_tone(tmp_path / "corpus" / "clip.wav")
+    result = sertransfer("ingest", "iemocap", str(tmp_path / "corpus"), "--out", str(tmp_path / "M.parquet"))
+    assert result.returncode != 0 and "does not look like IEMOCAP" in result.stderr
+    assert not (tmp_path / "M.parquet").exists()
+
+
+def test_unknown_corpus(tmp_path):
+    result = sertransfer("ingest", "ravdess", str(tmp_path), "--out", str(tmp_path / "M.parquet"))
+    assert result.returncode != 0 and "known corpora" in result.stderr
+
+
+def test_label_override_and_fail_mode(tmp_path):
+    write_tone(tmp_path / "wav" / "03a01Na.wav")
+    (tmp_path / "wav" / "03a01Wa.wav").write_bytes(b"")
+    ok = sertransfer("ingest", "emodb", str(tmp_path), "--out", str(tmp_path / "M.parquet"), "--label", "N=sadness")
+    assert ok.returncode == 0, ok.stderr
+    assert pd.read_parquet(tmp_path / "M.parquet")["emotion"].tolist() == ["sadness"]
+    failed = sertransfer("ingest", "emodb", str(tmp_path), "--out", str(tmp_path / "F.parquet"),
+                         "--on-bad-audio", "fail")
+    assert failed.returncode != 0 and "03a01Wa.wav" in failed.stderr
+    assert not (tmp_path / "F.parquet").exists()

@@ -1,0 +1,59 @@
+"""Config validation: defaults filled in, errors name the key path, both shipped configs valid."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from conftest import REPO
+
+from sertransfer.config import ConfigError, load_config, validate_config
+
+
+def base_config() -> dict:
+    """The shipped demo config as a plain dict (not yet validated)."""
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+def test_shipped_configs_are_valid(name):
+    config = load_config(REPO / "config" / name)
+    assert config["ingest"]["on_bad_audio"] == "drop"
+    assert config["emotions"] == ["anger", "disgust", "fear", "happiness", "sadness", "surprise"]
+    assert config["download"]["max_compression_ratio"] > 1
+
+
+def test_defaults_are_filled_in():
+    config = base_config()
+    del config["ingest"]
+    validate_config(config)
+    assert config["ingest"] == {"on_bad_audio": "drop", "min_duration_s": 0.25, "silence_peak": 0.0001}
+    assert config["corpora"]["emodb"]["label_overrides"] == {}
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda c: c["ingest"].update(on_bad_audio="explode"), "ingest.on_bad_audio"),
+    (lambda c: c["corpora"]["emodb"].update(source="ftp"), "corpora.emodb.source"),
+    (lambda c: c["domains"].append("ravdess"), "domains[6]"),
+    (lambda c: c["synthetic"].update(speakers=0), "synthetic.speakers"),
+    (lambda c: c.update(sedd=1), "(top level)"),
+    (lambda c: c["corpora"]["emodb"].update(sha256="abc"), "corpora.emodb.sha256"),
+])
+def test_invalid_value_names_the_key(edit, key):
+    config = copy.deepcopy(base_config())
+    edit(config)
+    with pytest.raises(ConfigError) as error:
+        validate_config(config)
+    assert f"config key '{key}'" in str(error.value)
+
+
+def test_cross_key_rules():
+    config = base_config()
+    config["corpora"]["emodb"] = {"source": "local"}
+    with pytest.raises(ConfigError, match=r"corpora\.emodb\.path' is required"):
+        validate_config(config)
+    config = base_config()
+    del config["corpora"]["rml"]
+    with pytest.raises(ConfigError, match=r"'corpora' has no entry for them"):
+        validate_config(config)
