@@ -23,6 +23,8 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpora.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/folds.smk"
 include: "workflow/rules/tables.smk"
 
 

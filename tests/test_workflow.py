@@ -48,12 +48,14 @@ def tiny_config(workdir: Path) -> Path:
     """The demo config with fewer, shorter synthetic utterances."""
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
     config["synthetic"] = {"speakers": 2, "utterances_per_emotion": 1, "duration_s": [0.5, 0.8]}
+    config["folds"] = {"k": 2, "strategy": "stratified"}
+    config["features"]["waveform"]["length"] = 16000
     path = workdir / "config" / "tiny.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-def test_default_workflow_builds_table1(workdir):
+def test_default_workflow_builds_tables_features_and_folds(workdir):
     config = tiny_config(workdir)
     result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -66,6 +68,13 @@ def test_default_workflow_builds_table1(workdir):
         assert (workdir / "data" / "raw" / domain).is_dir()
     assert (workdir / "results" / "tables" / "table1.tex").read_text().startswith(r"\begin{table}")
     assert len(pd.read_csv(workdir / "results" / "tables" / "table1_vs_paper.csv")) == 12
+    for domain in table["domain"]:
+        kept = table.set_index("domain").loc[domain, "kept"]
+        folds = pd.read_parquet(workdir / "data" / "folds" / f"{domain}.parquet")
+        assert len(folds) == kept and set(folds["fold"]) == {0, 1}
+        waveform = pd.read_parquet(workdir / "data" / "features" / "waveform" / f"{domain}.parquet")
+        assert len(waveform) == kept and len(waveform["x"].iloc[0]) == 4 * 16000
+        assert len(pd.read_parquet(workdir / "data" / "features" / "is10" / f"{domain}.parquet").columns) == 1585
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 

@@ -31,5 +31,9 @@ def ingest_reports(wildcards=None):
 
 
 def all_targets():
-    """Targets of the all rule: Table 1 of every configured domain (later steps extend it)."""
-    return expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"])
+    """Targets of the all rule: Table 1, feature caches and folds of every configured domain."""
+    return [
+        *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
+        *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
+        *expand("data/folds/{domain}.parquet", domain=DOMAINS),
+    ]

@@ -10,14 +10,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _temporary_sibling(path: Path, directory: bool) -> Path:
     """Create a unique hidden temporary name beside `path` (same filesystem, so rename is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.partial-"
     if directory:
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+        name = tempfile.mkdtemp(prefix=prefix, dir=path.parent)
+        os.chmod(name, 0o777 & ~_UMASK)
+        return Path(name)
     handle, name = tempfile.mkstemp(prefix=prefix, dir=path.parent, suffix=path.suffix)
     os.close(handle)
+    os.chmod(name, 0o666 & ~_UMASK)  # mkstemp makes 0600; finished outputs get the usual permissions
     return Path(name)
 
 

@@ -46,6 +46,44 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manifest_root(manifest_path: str, root: str | None) -> Path:
+    """The corpus root: given, or the one recorded in the manifest's ingest report."""
+    from sertransfer.manifest import read_report, report_path
+
+    return Path(root) if root else Path(read_report(report_path(manifest_path))["root"])
+
+
+def _features(args: argparse.Namespace) -> int:
+    """`sertransfer features waveform|is10 MANIFEST --out CACHE.parquet`."""
+    from sertransfer.manifest import read_manifest
+
+    manifest = read_manifest(args.manifest)
+    root = _manifest_root(args.manifest, args.root)
+    if args.kind == "waveform":
+        from sertransfer.features.waveform import extract_waveforms
+
+        count = extract_waveforms(manifest, root, Path(args.out), sample_rate=args.sample_rate, length=args.length,
+                                  crop=args.crop, threads=args.threads)
+    else:
+        from sertransfer.features.is10 import extract_is10
+
+        count = extract_is10(manifest, root, Path(args.out), sample_rate=args.sample_rate, threads=args.threads)
+    print(f"wrote {args.kind} features of {count} utterances to {args.out}")
+    return 0
+
+
+def _folds(args: argparse.Namespace) -> int:
+    """`sertransfer folds MANIFEST --out FOLDS.parquet`."""
+    from sertransfer.folds import assign_folds, write_folds
+    from sertransfer.manifest import read_manifest
+
+    folds = assign_folds(read_manifest(args.manifest), k=args.k, strategy=args.strategy, seed=args.seed)
+    write_folds(folds, args.out)
+    sizes = folds["fold"].value_counts().sort_index()
+    print(f"wrote {args.out}: " + ", ".join(f"fold {f}: {n}" for f, n in sizes.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per stage."""
     parser = argparse.ArgumentParser(prog="sertransfer", description=__doc__)
@@ -65,6 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="override a label mapping, e.g. exc=happiness or exc=none (repeatable)")
     ingest.add_argument("--threads", type=int, default=2)
     ingest.set_defaults(run=_ingest)
+
+    features = commands.add_parser("features", help="build a feature cache from a manifest")
+    features.add_argument("kind", choices=("waveform", "is10"))
+    features.add_argument("manifest", help="manifest Parquet written by `ingest`")
+    features.add_argument("--out", required=True, help="cache Parquet to write")
+    features.add_argument("--root", default=None, help="corpus root (default: the one in the ingest report)")
+    features.add_argument("--sample-rate", type=int, default=16000)
+    features.add_argument("--length", type=int, default=54000, help="waveform samples per utterance")
+    features.add_argument("--crop", choices=("center", "start"), default="center")
+    features.add_argument("--threads", type=int, default=2)
+    features.set_defaults(run=_features)
+
+    folds = commands.add_parser("folds", help="assign cross-validation folds to a manifest")
+    folds.add_argument("manifest")
+    folds.add_argument("--out", required=True)
+    folds.add_argument("--k", type=int, default=5)
+    folds.add_argument("--strategy", choices=("stratified", "speaker"), default="stratified")
+    folds.add_argument("--seed", type=int, default=2017)
+    folds.set_defaults(run=_folds)
 
     fetch = commands.add_parser("fetch", help="make a configured corpus available (synthetic/download/...)")
     fetch.add_argument("domain")
