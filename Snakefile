@@ -25,6 +25,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/corpora.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/folds.smk"
+include: "workflow/rules/baselines.smk"
 include: "workflow/rules/tables.smk"
 
 
