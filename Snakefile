@@ -19,12 +19,16 @@ validate_config(config)
 
 wildcard_constraints:
     domain="|".join(sorted(config["corpora"])),
+    target="|".join(sorted(config["corpora"])),
+    fold=r"\d+",
+    pretrain_set=r"[a-z0-9_+-]+",
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpora.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/folds.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/tables.smk"
 

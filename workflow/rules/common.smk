@@ -1,8 +1,14 @@
 # Input functions, settings and code fingerprints shared by the rules.
+from dataclasses import asdict
+
 from sertransfer.fingerprint import code_fingerprint
+from sertransfer.plan import build_plan
 
 DOMAINS = list(config["domains"])
 REPO = Path(workflow.basedir)
+PLAN = build_plan(config)
+PRETRAIN = PLAN.pretrain_by_id()
+FINETUNE = {(job.pretrain.set_id, job.target, job.fold): job for job in PLAN.finetune}
 
 
 def corpus_settings(wildcards):
@@ -30,10 +36,65 @@ def ingest_reports(wildcards=None):
     return expand("data/manifests/{domain}.report.json", domain=DOMAINS)
 
 
+def job_params(job):
+    """A plan job as a plain dict (a rule param: editing the job's definition reruns it)."""
+    return asdict(job)
+
+
+def training_settings(stage, approaches=False):
+    """The config values a training stage depends on, and nothing else (precise invalidation)."""
+    settings = {
+        "seed": config["seed"],
+        "emotions": config["emotions"],
+        "model": config["model"],
+        "training": {"validation_fraction": config["training"]["validation_fraction"],
+                     stage: config["training"][stage]},
+    }
+    if approaches:
+        settings["transfer"] = {"approaches": config["transfer"]["approaches"]}
+    return settings
+
+
+def pretrain_caches(wildcards):
+    """Waveform caches of the domains a pretraining set trains on."""
+    domains = PRETRAIN[wildcards.pretrain_set].domains
+    return expand("data/features/waveform/{domain}.parquet", domain=domains)
+
+
+def pretrain_folds(wildcards):
+    """Folds of the domains a pretraining set trains on."""
+    return expand("data/folds/{domain}.parquet", domain=PRETRAIN[wildcards.pretrain_set].domains)
+
+
+def pretrain_mem_mb(wildcards, attempt):
+    """Memory of a pretraining job: its samples (4 bytes each) twice over, plus TensorFlow."""
+    utterances = 2000 * len(PRETRAIN[wildcards.pretrain_set].domains)
+    return int(3000 + 2 * utterances * config["features"]["waveform"]["length"] * 4 / 1e6) * attempt
+
+
+def finetune_predictions():
+    """Predictions of every fine-tuning job of the plan."""
+    return [f"results/predictions/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.parquet"
+            for j in PLAN.finetune]
+
+
+def pretrain_predictions():
+    """Predictions of every pretraining job (test folds of pooled / S1 sets; empty for S2 sets)."""
+    return [f"results/predictions/pretrain/{j.set_id}.parquet" for j in PLAN.pretrain]
+
+
+def target_only_predictions():
+    """Predictions of every TT job."""
+    return [f"results/predictions/tt/{j.target}/fold{j.fold}.parquet" for j in PLAN.target_only]
+
+
 def all_targets():
-    """Targets of the all rule: Table 1, feature caches and folds of every configured domain."""
+    """Targets of the all rule: Table 1, features, folds and every training job's predictions."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
         *expand("data/folds/{domain}.parquet", domain=DOMAINS),
+        *pretrain_predictions(),
+        *finetune_predictions(),
+        *target_only_predictions(),
     ]

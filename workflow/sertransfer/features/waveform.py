@@ -146,3 +146,32 @@ def read_waveforms(path: str | Path, ids: Sequence[str] | None = None) -> tuple[
             raise FeatureCacheError(f"{path} lacks utterances {missing}; rebuild the cache from the manifest")
         return matrix[position], meta.iloc[position].reset_index(drop=True)
     return matrix, meta
+
+
+def read_cache_labels(path: str | Path) -> pd.DataFrame:
+    """Only the metadata rows of a waveform cache (no samples): utterance_id, emotion, speaker."""
+    try:
+        return pq.read_table(path, columns=list(META_COLUMNS)).to_pandas()
+    except (OSError, pa.ArrowInvalid) as error:
+        raise FeatureCacheError(f"waveform cache {path} is unreadable ({error}); delete it and rerun "
+                                f"the workflow to rebuild it") from error
+
+
+def load_utterances(caches: dict[str, str | Path], ids: Sequence[str]) -> np.ndarray:
+    """Samples of `ids` (any mix of domains, in the order given) from per-domain caches, as one array."""
+    from sertransfer.sets import domain_of
+
+    by_domain: dict[str, list[int]] = {}
+    for position, uid in enumerate(ids):
+        by_domain.setdefault(domain_of(uid), []).append(position)
+    if not ids:
+        return np.zeros((0, 0), dtype=np.float32)
+    matrix: np.ndarray | None = None
+    for domain, positions in by_domain.items():
+        if domain not in caches:
+            raise FeatureCacheError(f"no waveform cache given for domain {domain!r}")
+        samples, _ = read_waveforms(caches[domain], [ids[p] for p in positions])
+        if matrix is None:
+            matrix = np.empty((len(ids), samples.shape[1]), dtype=np.float32)
+        matrix[positions] = samples
+    return matrix

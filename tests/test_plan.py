@@ -1,0 +1,86 @@
+"""The job list: counts for the paper config, and no leakage anywhere in it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from sertransfer.config import load_config
+from sertransfer.plan import FinetuneJob, PretrainJob, build_plan, job_utterances
+from sertransfer.sets import domain_of, validation_split
+
+
+@pytest.fixture(scope="module")
+def paper():
+    """The paper config, its plan, and synthetic folds/labels for its six domains."""
+    config = load_config(REPO / "config" / "paper.yaml")
+    rng = np.random.default_rng(0)
+    folds, labels = {}, {}
+    for domain in config["domains"]:
+        ids = [f"{domain}/u{i:03d}" for i in range(60)]
+        emotions = rng.choice(["anger", "sadness", "fear", "happiness"], size=len(ids))
+        labels.update(zip(ids, emotions))
+        folds[domain] = pd.DataFrame({"utterance_id": ids, "fold": np.arange(len(ids)) % config["folds"]["k"]})
+    return config, build_plan(config), folds, labels
+
+
+def test_paper_job_counts(paper):
+    _, plan, _, _ = paper
+    prefixes = pd.Series([job.set_id.split("-")[0][:3] for job in plan.pretrain]).value_counts().to_dict()
+    # pooled: 2 architectures x 5 folds; S2: one per target; S1 ablation: source x fold; S2 ablation: pairs
+    assert prefixes == {"poo": 10, "s2": 6, "s1x": 30, "s2x": 15}
+    assert len(plan.finetune) == 30 + 30 + 150 + 150 and len(plan.target_only) == 30
+    assert len({(j.pretrain.set_id, j.target, j.fold) for j in plan.finetune}) == len(plan.finetune)
+
+
+def test_no_leakage_anywhere_in_the_paper_plan(paper):
+    config, plan, folds, labels = paper
+    kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}
+    pretrain_sets = {}
+    for job in plan.pretrain:
+        split = job_utterances(job, folds, labels, **kwargs)
+        used = set(split["train"]) | set(split["validation"])
+        assert not set(split["train"]) & set(split["validation"])
+        assert not used & set(split["test"])
+        assert not {domain_of(u) for u in used} & set(job.excluded), job.set_id
+        if job.fold is not None:  # no utterance of run k's test folds in training or validation
+            assert all(folds[domain_of(u)].set_index("utterance_id").loc[u, "fold"] != job.fold for u in used)
+        pretrain_sets[job.set_id] = used
+    for job in plan.finetune:
+        split = job_utterances(job, folds, labels, **kwargs)
+        test = set(split["test"])
+        assert {domain_of(u) for u in test} == {job.target}
+        assert test == set(folds[job.target].query("fold == @job.fold")["utterance_id"])
+        assert not test & (set(split["train"]) | set(split["validation"]))
+        assert not test & pretrain_sets[job.pretrain.set_id], f"{job} tests on pretraining data"
+        assert {domain_of(u) for u in split["train"] + split["validation"]} == {job.target}
+        if job.scenario == "S2":
+            assert not any(domain_of(u) == job.target for u in pretrain_sets[job.pretrain.set_id])
+        if job.excluded:
+            assert not any(domain_of(u) == job.excluded for u in pretrain_sets[job.pretrain.set_id])
+            assert job.excluded != job.target
+    for job in plan.target_only:
+        split = job_utterances(job, folds, labels, **kwargs)
+        assert not set(split["test"]) & (set(split["train"]) | set(split["validation"]))
+
+
+def test_scenarios_and_ablation_can_be_switched_off(paper):
+    config, _, _, _ = paper
+    config = {**config, "transfer": {**config["transfer"], "scenarios": ["S1"], "ablation": False, "cnn": False}}
+    plan = build_plan(config)
+    assert len(plan.pretrain) == 5 and len(plan.finetune) == 30
+    assert all(isinstance(j, PretrainJob) and j.set_id.startswith("pooled-cnn_lstm") for j in plan.pretrain)
+    assert all(isinstance(j, FinetuneJob) and j.scenario == "S1" for j in plan.finetune)
+
+
+def test_validation_split_is_stratified_seeded_and_disjoint():
+    ids = [f"d{i % 2}/u{i}" for i in range(100)]
+    labels = ["a" if i % 3 else "b" for i in range(100)]
+    fit, validation = validation_split(ids, labels, 0.2, seed=1)
+    assert sorted(fit + validation) == sorted(ids) and not set(fit) & set(validation)
+    assert 16 <= len(validation) <= 24
+    assert {u.split("/")[0] for u in validation} == {"d0", "d1"}
+    assert validation_split(ids, labels, 0.2, seed=1) == (fit, validation)
+    assert validation_split(ids, labels, 0.2, seed=2) != (fit, validation)

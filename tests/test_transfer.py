@@ -1,0 +1,118 @@
+"""Fine-tuning approaches and jobs: frozen layers bit-identical, re-initialised layers new, A1 = pretrained,
+determinism of a rerun."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, SIX
+
+from sertransfer.config import load_config
+from sertransfer.features.waveform import extract_waveforms
+from sertransfer.folds import assign_folds, write_folds
+from sertransfer.jobs import JobData, run_finetune, run_pretrain, run_target_only
+from sertransfer.network import WEIGHT_LAYERS, build_network, compile_network, load_network
+from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob
+from sertransfer.predictions import read_predictions
+from sertransfer.synthetic import generate_corpus
+from sertransfer.corpora import get_corpus, ingest
+from sertransfer.training import predict
+from sertransfer.transfer import check_approaches, prepare_finetuning
+
+LENGTH = 4000
+
+
+@pytest.fixture(scope="module")
+def config():
+    """A tiny network and 1-2 epochs, the approach table of the schema defaults."""
+    config = load_config(REPO / "config" / "config.yaml")
+    config["model"].update(conv1={"filters": 8, "kernel": 64, "stride": 16, "pool": 4},
+                           conv2={"filters": 8, "kernel": 8, "stride": 1, "steps": 2},
+                           lstm_units=8, dense_units=16)
+    config["training"].update(pretrain={"batch_size": 16, "max_epochs": 2, "patience": 1},
+                              finetune={"batch_size": 16, "max_epochs": 2, "patience": 2},
+                              target_only={"batch_size": 16, "max_epochs": 2, "patience": 1},
+                              validation_fraction=0.25)
+    return config
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, config):
+    """Two small synthetic domains with waveform caches and 2 folds."""
+    root = tmp_path_factory.mktemp("transfer")
+    caches, folds = {}, {}
+    for key in ("emodb", "rml"):
+        generate_corpus(key, root / key, seed=3, speakers=3, utterances_per_emotion=2, duration_s=(0.3, 0.4))
+        manifest = ingest(get_corpus(key), root / key, emotions=SIX).manifest
+        caches[key], folds[key] = root / f"{key}-w.parquet", root / f"{key}-f.parquet"
+        extract_waveforms(manifest, root / key, caches[key], length=LENGTH)
+        write_folds(assign_folds(manifest, k=2, seed=1), folds[key])
+    return JobData(caches, folds), root
+
+
+def weights(network, name):
+    """A copy of one layer's weights."""
+    return [w.copy() for w in network.get_layer(name).get_weights()]
+
+
+def same(a, b):
+    """Bit-identical weight lists."""
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("name", ["A2", "A3", "A4", "A5", "A6", "A7", "A8"])
+def test_approach_freezes_and_reinitialises_the_right_layers(config, name):
+    approach = config["transfer"]["approaches"][name]
+    pretrained = compile_network(build_network(config["model"], LENGTH, 6), config["model"]["optimizer"])
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, LENGTH, 1)).astype(np.float32), rng.integers(0, 6, 32)
+    pretrained.fit(x, y, epochs=1, verbose=0)  # pretrained weights differ from any fresh initialisation
+    network = prepare_finetuning(pretrained, approach, config["model"]["optimizer"], seed=5)
+    for layer in approach["reinit"]:
+        assert not same(weights(network, layer), weights(pretrained, layer)), f"{layer} not re-initialised"
+    for layer in set(WEIGHT_LAYERS) - set(approach["reinit"]):
+        assert same(weights(network, layer), weights(pretrained, layer)), f"{layer} changed before training"
+    before = {layer: weights(network, layer) for layer in WEIGHT_LAYERS}
+    network.fit(x, y, epochs=1, verbose=0)
+    for layer in WEIGHT_LAYERS:
+        unchanged = same(weights(network, layer), before[layer])
+        assert unchanged == (layer in approach["freeze"]), f"{name}: {layer} frozen={unchanged}"
+    assert same(weights(pretrained, "conv1"), weights(pretrained, "conv1"))
+
+
+def test_approach_table_is_checked():
+    with pytest.raises(ValueError, match="both frozen and re-initialised"):
+        check_approaches({"A9": {"freeze": ["conv1"], "reinit": ["conv1"]}})
+    with pytest.raises(ValueError, match="unknown layers"):
+        check_approaches({"A9": {"freeze": ["conv3"], "reinit": []}})
+
+
+def test_pretrain_finetune_and_a1_equals_pretrained(config, data, tmp_path):
+    job_data, _ = data
+    pretrain = PretrainJob("pooled-cnn_lstm-k0", "cnn_lstm", ("emodb", "rml"), 0)
+    model = tmp_path / "m.keras"
+    run_pretrain(pretrain, config, job_data, model, tmp_path / "p.parquet", tmp_path / "p.json", threads=1)
+    pooled = read_predictions(tmp_path / "p.parquet")
+    assert set(pooled["domain"]) == {"emodb", "rml"} and (pooled["fold"] == 0).all()
+    finetune = FinetuneJob(pretrain, "emodb", 0, "S1")
+    run_finetune(finetune, config, job_data, model, tmp_path / "f.parquet", tmp_path / "f.json", threads=1)
+    rows = read_predictions(tmp_path / "f.parquet")
+    test = rows[rows["split"] == "test"]
+    assert sorted(test["approach"].unique()) == [f"A{i}" for i in range(1, 9)]
+    assert set(test["domain"]) == {"emodb"} and test.groupby("approach").size().nunique() == 1
+    a1 = test[test["approach"] == "A1"].set_index("utterance_id")
+    x_test, _ = job_data.arrays(list(a1.index), list(SIX))
+    expected = predict(load_network(str(model)), x_test)
+    assert np.allclose(a1[[f"p_{e}" for e in SIX]].to_numpy(), expected, atol=1e-6)
+    same_pooled = pooled.set_index("utterance_id").loc[a1.index, [f"p_{e}" for e in SIX]].to_numpy()
+    assert np.allclose(same_pooled, expected, atol=1e-6)  # S1-A1 == the pooled model's predictions
+
+
+def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):
+    job_data, _ = data
+    job = TargetOnlyJob("rml", 1)
+    first = run_target_only(job, config, job_data, tmp_path / "a.parquet", tmp_path / "a.json", threads=1)
+    second = run_target_only(job, config, job_data, tmp_path / "b.parquet", tmp_path / "b.json", threads=1)
+    pd.testing.assert_frame_equal(first, second)
+    assert read_predictions(tmp_path / "a.parquet").equals(read_predictions(tmp_path / "b.parquet"))

@@ -1,0 +1,16 @@
+"""Rule target_only: TT, the network trained from scratch on the target's training folds."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
+
+from sertransfer.jobs import JobData, run_target_only
+from sertransfer.plan import TargetOnlyJob
+from sertransfer.rulelog import logged
+
+with logged(snakemake.log[0]):
+    job = TargetOnlyJob(snakemake.wildcards.target, int(snakemake.wildcards.fold))
+    data = JobData({job.target: snakemake.input.cache}, {job.target: snakemake.input.folds})
+    run_target_only(job, snakemake.params.settings, data, snakemake.output.predictions, snakemake.output.history,
+                    snakemake.threads)

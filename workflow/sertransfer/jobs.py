@@ -1,0 +1,147 @@
+"""Running the training jobs of the plan: pretraining, fine-tuning with A1–A8, and TT (SPEC §6–7).
+
+Each job loads its inputs once, seeds itself from (config seed, job identity), trains with
+early stopping on a validation split drawn from training data only, and writes its outputs
+atomically: the `.keras` model (pretraining), a predictions file and a training-history JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sertransfer import atomic
+from sertransfer.features.waveform import load_utterances, read_cache_labels
+from sertransfer.folds import read_folds
+from sertransfer.network import build_network, compile_network, load_network
+from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances
+from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.sets import domain_of
+from sertransfer.training import configure_runtime, fit, label_indices, predict
+from sertransfer.transfer import check_approaches, prepare_finetuning
+
+log = logging.getLogger(__name__)
+
+
+class JobData:
+    """Labels and folds of the domains a job touches, and sample loading from their caches."""
+
+    def __init__(self, caches: Mapping[str, str | Path], folds: Mapping[str, str | Path]) -> None:
+        self.caches = dict(caches)
+        self.folds = {d: read_folds(p) for d, p in folds.items()}
+        self.labels: dict[str, str] = {}
+        for domain, path in caches.items():
+            meta = read_cache_labels(path)
+            self.labels.update(zip(meta["utterance_id"], meta["emotion"]))
+        for domain, table in self.folds.items():
+            missing = set(table["utterance_id"]) - set(self.labels)
+            if missing:
+                raise ValueError(f"folds of {domain} name {len(missing)} utterances absent from its waveform cache "
+                                 f"(e.g. {sorted(missing)[:3]}); rerun the features rule")
+
+    def arrays(self, ids: list[str], emotions: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Samples and class indices of `ids`."""
+        return load_utterances(self.caches, ids), label_indices([self.labels[i] for i in ids], emotions)
+
+
+def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: list[str], fold: int, **ident):
+    """Predictions rows for `ids`."""
+    return prediction_frame(ids, [domain_of(i) for i in ids], fold, [data.labels[i] for i in ids], probabilities,
+                            emotions, **ident)
+
+
+def _write_history(path: str | Path, history: Mapping) -> None:
+    """Write a training-history JSON atomically."""
+    atomic.write_text(path, json.dumps(history, indent=1) + "\n")
+
+
+def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: str | Path,
+                 predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
+    """Train one pretraining set; save the model; predict its test folds (pooled / S1 sets)."""
+    emotions = list(config["emotions"])
+    seed = job_seed(config["seed"], "pretrain", job.set_id)
+    configure_runtime(seed, threads)
+    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
+                           validation_fraction=config["training"]["validation_fraction"])
+    x, y = data.arrays(split["train"], emotions)
+    x_val, y_val = data.arrays(split["validation"], emotions)
+    network = compile_network(build_network(config["model"], x.shape[1], len(emotions), job.architecture),
+                              config["model"]["optimizer"])
+    log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(x), len(x_val),
+             len(split["test"]))
+    history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"])
+    del x
+    frames = []
+    if split["test"]:
+        x_test, _ = data.arrays(split["test"], emotions)
+        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold,
+                             experiment="pooled", model=job.architecture))
+    with atomic.atomic_path(model_path) as temporary:
+        network.save(temporary)  # the temporary name keeps the .keras suffix Keras requires
+    write_predictions(frames or [_frame(data, [], np.zeros((0, len(emotions))), emotions, -1,
+                                        experiment="pooled", model=job.architecture)], predictions_path)
+    _write_history(history_path, {"job": job.set_id, **history.as_dict()})
+
+
+def _approach_ident(job: FinetuneJob, approach: str) -> dict:
+    """Identifier columns of a fine-tuning job's rows."""
+    return {"experiment": "ablation" if job.excluded else "transfer", "model": "cnn_lstm",
+            "scenario": job.scenario, "approach": approach, "excluded": job.excluded}
+
+
+def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, model_path: str | Path,
+                 predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
+    """Evaluate A1 and fine-tune every other approach from one pretrained model on target fold k."""
+    emotions = list(config["emotions"])
+    approaches = config["transfer"]["approaches"]
+    check_approaches(approaches)
+    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
+                           validation_fraction=config["training"]["validation_fraction"])
+    x, y = data.arrays(split["train"], emotions)
+    x_val, y_val = data.arrays(split["validation"], emotions)
+    x_test, _ = data.arrays(split["test"], emotions)
+    pretrained = load_network(str(model_path))
+    frames, histories = [], {}
+    for name, approach in approaches.items():
+        seed = job_seed(config["seed"], "finetune", job.pretrain.set_id, job.target, job.fold, name)
+        configure_runtime(seed, threads)
+        if approach["finetune"]:
+            network = prepare_finetuning(pretrained, approach, config["model"]["optimizer"], seed)
+            histories[name] = fit(network, x, y, x_val, y_val, config["training"]["finetune"]).as_dict()
+        else:
+            network = pretrained
+        ident = _approach_ident(job, name)
+        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident))
+        frames.append(_frame(data, split["validation"], predict(network, x_val), emotions, job.fold,
+                             split="validation", **ident))
+        log.info("finetune %s -> %s fold %d: %s done", job.pretrain.set_id, job.target, job.fold, name)
+    write_predictions(frames, predictions_path)
+    _write_history(history_path, {"job": f"{job.pretrain.set_id}/{job.target}/fold{job.fold}",
+                                  "approaches": histories})
+
+
+def run_target_only(job: TargetOnlyJob, config: Mapping, data: JobData, predictions_path: str | Path,
+                    history_path: str | Path, threads: int) -> pd.DataFrame:
+    """TT: train the CNN+LSTM from scratch on the target's training folds, test on fold k."""
+    emotions = list(config["emotions"])
+    configure_runtime(job_seed(config["seed"], "tt", job.target, job.fold), threads)
+    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
+                           validation_fraction=config["training"]["validation_fraction"])
+    x, y = data.arrays(split["train"], emotions)
+    x_val, y_val = data.arrays(split["validation"], emotions)
+    x_test, _ = data.arrays(split["test"], emotions)
+    network = compile_network(build_network(config["model"], x.shape[1], len(emotions), "cnn_lstm"),
+                              config["model"]["optimizer"])
+    history = fit(network, x, y, x_val, y_val, config["training"]["target_only"])
+    ident = {"experiment": "tt", "model": "cnn_lstm", "approach": "TT"}
+    frames = [_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident),
+              _frame(data, split["validation"], predict(network, x_val), emotions, job.fold, split="validation",
+                     **ident)]
+    write_predictions(frames, predictions_path)
+    _write_history(history_path, {"job": f"tt/{job.target}/fold{job.fold}", **history.as_dict()})
+    return frames[0]

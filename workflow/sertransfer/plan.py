@@ -1,0 +1,137 @@
+"""The job list of the transfer protocol (SPEC §7), derived from the config alone.
+
+Pretraining sets, fine-tuning jobs (one per pretrained model, target and fold, running every
+approach) and target-only (TT) jobs. The Snakemake rules are generated from this list, and
+`job_utterances` gives each job's exact training / validation / test utterance ids.
+
+Pretraining set ids (`results/models/pretrain/<id>.keras`):
+- `pooled-<arch>-k<k>`: training folds of run k of every domain (Table 2; S1 of Tables 3/4)
+- `s2-<t>`: every utterance of every domain but t (S2 of Tables 3/4)
+- `s1x<j>-k<k>`: training folds of run k of every domain but j (Table 4, S1 without source j)
+- `s2x<a>+<b>`: every utterance of every domain but a and b (Table 4, S2; serves targets a and b)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sertransfer.folds import derived_seed
+from sertransfer.sets import Folds, all_ids, test_ids, training_ids, validation_split
+
+
+@dataclass(frozen=True)
+class PretrainJob:
+    """A network trained on a pooled set of domains."""
+
+    set_id: str
+    architecture: str
+    domains: tuple[str, ...]          # domains whose utterances it trains on
+    fold: int | None                  # run k whose training folds it uses (None: whole domains)
+    excluded: tuple[str, ...] = ()    # domains left out (S2 target and/or ablated source)
+
+    @property
+    def uses_whole_domains(self) -> bool:
+        """True for S2-style sets (every utterance of the included domains)."""
+        return self.fold is None
+
+
+@dataclass(frozen=True)
+class FinetuneJob:
+    """All approaches from one pretrained model, for one target and fold."""
+
+    pretrain: PretrainJob
+    target: str
+    fold: int
+    scenario: str                     # S1 or S2
+    excluded: str = ""                # ablated source domain ('' for the All rows)
+
+
+@dataclass(frozen=True)
+class TargetOnlyJob:
+    """TT: the network trained from scratch on the target's training folds."""
+
+    target: str
+    fold: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every training job of a configuration."""
+
+    pretrain: tuple[PretrainJob, ...]
+    finetune: tuple[FinetuneJob, ...]
+    target_only: tuple[TargetOnlyJob, ...]
+
+    def pretrain_by_id(self) -> dict[str, PretrainJob]:
+        """Pretraining jobs keyed by set id."""
+        return {job.set_id: job for job in self.pretrain}
+
+
+def pooled_id(architecture: str, fold: int) -> str:
+    """Set id of the pooled model of run `fold`."""
+    return f"pooled-{architecture}-k{fold}"
+
+
+def build_plan(config: Mapping) -> Plan:
+    """List every pretraining, fine-tuning and TT job of `config`."""
+    domains = tuple(config["domains"])
+    folds = range(config["folds"]["k"])
+    transfer = config["transfer"]
+    architectures = ("cnn_lstm", "cnn") if transfer["cnn"] else ("cnn_lstm",)
+    pretrain: dict[str, PretrainJob] = {}
+    finetune: list[FinetuneJob] = []
+
+    def add(job: PretrainJob) -> PretrainJob:
+        return pretrain.setdefault(job.set_id, job)
+
+    for architecture, k in itertools.product(architectures, folds):
+        add(PretrainJob(pooled_id(architecture, k), architecture, domains, k))
+    if "S1" in transfer["scenarios"]:
+        for k, target in itertools.product(folds, domains):
+            finetune.append(FinetuneJob(pretrain[pooled_id("cnn_lstm", k)], target, k, "S1"))
+    if "S2" in transfer["scenarios"]:
+        for target in domains:
+            job = add(PretrainJob(f"s2-{target}", "cnn_lstm", tuple(d for d in domains if d != target), None,
+                                  (target,)))
+            finetune.extend(FinetuneJob(job, target, k, "S2") for k in folds)
+    if transfer["ablation"] and len(domains) > 2:
+        if "S1" in transfer["scenarios"]:
+            for source, k in itertools.product(domains, folds):
+                job = add(PretrainJob(f"s1x{source}-k{k}", "cnn_lstm", tuple(d for d in domains if d != source), k,
+                                      (source,)))
+                finetune.extend(FinetuneJob(job, target, k, "S1", source) for target in job.domains)
+        if "S2" in transfer["scenarios"]:
+            for pair in itertools.combinations(sorted(domains), 2):
+                job = add(PretrainJob(f"s2x{pair[0]}+{pair[1]}", "cnn_lstm",
+                                      tuple(d for d in domains if d not in pair), None, pair))
+                for target, source in (pair, pair[::-1]):
+                    finetune.extend(FinetuneJob(job, target, k, "S2", source) for k in folds)
+    target_only = tuple(TargetOnlyJob(t, k) for t in domains for k in folds)
+    return Plan(tuple(pretrain.values()), tuple(finetune), target_only)
+
+
+def job_seed(seed: int, *identity: object) -> int:
+    """The seed of one job, from the config seed and the job's identity."""
+    return derived_seed(seed, *identity)
+
+
+def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds, labels: Mapping[str, str],
+                   *, seed: int, validation_fraction: float) -> dict[str, list[str]]:
+    """Exact `train`, `validation` and `test` utterance ids of a job (validation drawn from training data).
+
+    For a pretraining job `test` is every included domain's test fold of its run (empty for
+    whole-domain sets); for fine-tuning and TT jobs it is the target's test fold.
+    """
+    if isinstance(job, PretrainJob):
+        pool = all_ids(folds, job.domains) if job.uses_whole_domains else training_ids(folds, job.fold, job.domains)
+        test = [] if job.uses_whole_domains else [u for d in job.domains for u in test_ids(folds, job.fold, d)]
+        identity: tuple = ("pretrain", job.set_id)
+    else:
+        pool = training_ids(folds, job.fold, [job.target])
+        test = test_ids(folds, job.fold, job.target)
+        identity = ("validation", job.target, job.fold)  # same split for FT of any model and for TT
+    fit, validation = validation_split(pool, [labels[u] for u in pool], validation_fraction,
+                                       job_seed(seed, *identity))
+    return {"train": fit, "validation": validation, "test": test}
