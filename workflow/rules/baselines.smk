@@ -1,1 +1,85 @@
 # Baselines stage: SVM-IS (Table 2) and the Adaptive SVM (Table 5) on IS10 features.
+# SVM-IS: one job per run k (pooled training folds of every domain -> every domain's test fold k).
+# A-SVM: per target, the source SVMs on all other domains once (decision values of every target
+# utterance for each (gamma, source_C), Parquet), then one job per (target, fold).
+
+
+rule svm_is:
+    input:
+        is10=expand("data/features/is10/{domain}.parquet", domain=DOMAINS),
+        folds=expand("data/folds/{domain}.parquet", domain=DOMAINS),
+    output:
+        "results/predictions/svm_is/fold{fold}.parquet",
+    wildcard_constraints:
+        fold=r"\d+",
+    params:
+        domains=DOMAINS,
+        svm_is=config["baselines"]["svm_is"],
+        emotions=config["emotions"],
+        seed=config["seed"],
+        code=code_fingerprint("sertransfer.baselines.svm_is"),
+    threads: 2
+    log:
+        "logs/baselines/svm_is/fold{fold}.log",
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/svm_is.py"
+
+
+rule asvm_source:
+    input:
+        target="data/features/is10/{target}.parquet",
+        sources=lambda wildcards: expand(
+            "data/features/is10/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
+        ),
+    output:
+        "results/baselines/asvm_source/{target}.parquet",
+    wildcard_constraints:
+        target="|".join(DOMAINS),
+    params:
+        sources=lambda wildcards: [d for d in DOMAINS if d != wildcards.target],
+        gamma=config["baselines"]["asvm"]["gamma"],
+        source_C=config["baselines"]["asvm"]["source_C"],
+        emotions=config["emotions"],
+        code=code_fingerprint("sertransfer.baselines.source"),
+    threads: 2
+    log:
+        "logs/baselines/asvm_source/{target}.log",
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/asvm_source.py"
+
+
+rule asvm:
+    input:
+        is10="data/features/is10/{target}.parquet",
+        folds="data/folds/{target}.parquet",
+        source="results/baselines/asvm_source/{target}.parquet",
+    output:
+        "results/predictions/asvm/{target}/fold{fold}.parquet",
+    wildcard_constraints:
+        target="|".join(DOMAINS),
+        fold=r"\d+",
+    params:
+        asvm=config["baselines"]["asvm"],
+        emotions=config["emotions"],
+        seed=config["seed"],
+        code=code_fingerprint("sertransfer.baselines.asvm"),
+    threads: 1
+    log:
+        "logs/baselines/asvm/{target}/fold{fold}.log",
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/asvm.py"

@@ -48,7 +48,7 @@ def training_settings(stage, approaches=False):
         "emotions": config["emotions"],
         "model": config["model"],
         "training": {"validation_fraction": config["training"]["validation_fraction"],
-                     stage: config["training"][stage]},
+                     "run_eagerly": config["training"]["run_eagerly"], stage: config["training"][stage]},
     }
     if approaches:
         settings["transfer"] = {"approaches": config["transfer"]["approaches"]}

@@ -84,6 +84,90 @@ def _folds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _by_domain(paths: list[str], what: str) -> dict[str, str]:
+    """Map files named <domain>.parquet to their domain (the file stem), refusing duplicates."""
+    mapping = {Path(path).stem: path for path in paths}
+    if len(mapping) != len(paths):
+        raise ValueError(f"two {what} files have the same name; name each <domain>.parquet")
+    return mapping
+
+
+def _svm_is(args: argparse.Namespace) -> int:
+    """`sertransfer svm-is --fold K --is10 D.parquet... --folds D.parquet... --out P.parquet`."""
+    from sertransfer.baselines.common import uar
+    from sertransfer.baselines.svm_is import svm_is_job
+    from sertransfer.config import load_config
+    from sertransfer.predictions import read_predictions
+
+    config = load_config(args.config)
+    is10, folds = _by_domain(args.is10, "--is10"), _by_domain(args.folds, "--folds")
+    if set(is10) != set(folds):
+        raise ValueError(f"--is10 domains {sorted(is10)} differ from --folds domains {sorted(folds)}")
+    model = svm_is_job(is10, {d: folds[d] for d in is10}, args.fold, args.out, settings=config["baselines"]["svm_is"],
+                       emotions=config["emotions"], seed=config["seed"], threads=args.threads)
+    frame = read_predictions(args.out)
+    print(f"svm-is fold {args.fold}: C={model.C} gamma={model.gamma} (inner UAR {model.cv_uar:.3f})")
+    for domain, rows in frame.groupby("domain"):
+        print(f"  {domain}: UAR {uar(rows['true'], rows['pred']):.3f} on {len(rows)} test utterances")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _asvm(args: argparse.Namespace) -> int:
+    """`sertransfer asvm TARGET --fold K --is10 D.parquet... --folds TARGET.parquet --out P.parquet`."""
+    from sertransfer.baselines.asvm import asvm_job
+    from sertransfer.baselines.common import uar
+    from sertransfer.baselines.source import asvm_source_job, read_source_values
+    from sertransfer.config import load_config
+    from sertransfer.predictions import read_predictions
+
+    config = load_config(args.config)
+    settings = config["baselines"]["asvm"]
+    is10, folds = _by_domain(args.is10, "--is10"), _by_domain(args.folds, "--folds")
+    if args.target not in is10 or args.target not in folds:
+        raise ValueError(f"give the target's IS10 cache and folds ({args.target}.parquet) in --is10 and --folds")
+    if args.source_values and Path(args.source_values).exists():
+        source = read_source_values(args.source_values)
+    else:  # train the source SVMs on every other --is10 domain (and keep the values if asked to)
+        out = args.source_values or Path(args.out).with_suffix(".source.parquet")
+        source = asvm_source_job(args.target, is10, out, settings=settings, emotions=config["emotions"],
+                                 threads=args.threads)
+        print(f"source SVMs on {sorted(set(is10) - {args.target})}: decision values in {out}")
+    model = asvm_job(args.target, is10[args.target], folds[args.target], source, args.fold, args.out,
+                     settings=settings, emotions=config["emotions"], seed=config["seed"])
+    frame = read_predictions(args.out)
+    print(f"asvm {args.target} fold {args.fold}: {model.settings}; "
+          f"UAR {uar(frame['true'], frame['pred']):.3f} on {len(frame)} test utterances")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_baseline_commands(commands: argparse._SubParsersAction) -> None:
+    """Subcommands `svm-is` and `asvm` (grids, emotions and seed from the config file)."""
+    svm_is = commands.add_parser("svm-is", help="SVM-IS for one run k: pooled training folds -> every test fold k")
+    svm_is.add_argument("--fold", type=int, required=True, help="run k (its test fold is predicted)")
+    svm_is.add_argument("--is10", nargs="+", required=True, help="IS10 caches, one <domain>.parquet per domain")
+    svm_is.add_argument("--folds", nargs="+", required=True, help="folds tables, one <domain>.parquet per domain")
+    svm_is.add_argument("--out", required=True, help="predictions Parquet to write")
+    svm_is.add_argument("--config", default="config/config.yaml", help="baselines.svm_is grid, emotions, seed")
+    svm_is.add_argument("--threads", type=int, default=2)
+    svm_is.set_defaults(run=_svm_is)
+
+    asvm = commands.add_parser("asvm", help="Adaptive SVM for one (target, fold)")
+    asvm.add_argument("target", help="target domain (its cache is <target>.parquet among --is10)")
+    asvm.add_argument("--fold", type=int, required=True, help="run k (the target's test fold)")
+    asvm.add_argument("--is10", nargs="+", required=True,
+                      help="IS10 caches <domain>.parquet: the target's and the source domains'")
+    asvm.add_argument("--folds", nargs="+", required=True, help="folds table(s); the target's <target>.parquet is used")
+    asvm.add_argument("--source-values", default=None,
+                      help="source decision values Parquet: read if it exists, else computed and written there "
+                           "(default: computed, written beside --out as *.source.parquet)")
+    asvm.add_argument("--out", required=True, help="predictions Parquet to write")
+    asvm.add_argument("--config", default="config/config.yaml", help="baselines.asvm settings, emotions, seed")
+    asvm.add_argument("--threads", type=int, default=2)
+    asvm.set_defaults(run=_asvm)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per stage."""
     parser = argparse.ArgumentParser(prog="sertransfer", description=__doc__)
@@ -129,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--marker", default=None, help="ready-marker JSON (default data/raw/DOMAIN.ready.json)")
     fetch.add_argument("--checksums-dir", default="config/checksums")
     fetch.set_defaults(run=_fetch)
+    _add_baseline_commands(commands)
     return parser
 
 

@@ -71,10 +71,10 @@ def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: s
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
     network = compile_network(build_network(config["model"], x.shape[1], len(emotions), job.architecture),
-                              config["model"]["optimizer"])
+                              config["model"]["optimizer"], config["training"]["run_eagerly"])
     log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(x), len(x_val),
              len(split["test"]))
-    history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"])
+    history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"], seed)
     del x
     frames = []
     if split["test"]:
@@ -111,8 +111,9 @@ def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, model_path: s
         seed = job_seed(config["seed"], "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
         if approach["finetune"]:
-            network = prepare_finetuning(pretrained, approach, config["model"]["optimizer"], seed)
-            histories[name] = fit(network, x, y, x_val, y_val, config["training"]["finetune"]).as_dict()
+            network = prepare_finetuning(pretrained, approach, config["model"]["optimizer"], seed,
+                                         config["training"]["run_eagerly"])
+            histories[name] = fit(network, x, y, x_val, y_val, config["training"]["finetune"], seed).as_dict()
         else:
             network = pretrained
         ident = _approach_ident(job, name)
@@ -129,15 +130,16 @@ def run_target_only(job: TargetOnlyJob, config: Mapping, data: JobData, predicti
                     history_path: str | Path, threads: int) -> pd.DataFrame:
     """TT: train the CNN+LSTM from scratch on the target's training folds, test on fold k."""
     emotions = list(config["emotions"])
-    configure_runtime(job_seed(config["seed"], "tt", job.target, job.fold), threads)
+    seed = job_seed(config["seed"], "tt", job.target, job.fold)
+    configure_runtime(seed, threads)
     split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
                            validation_fraction=config["training"]["validation_fraction"])
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
     x_test, _ = data.arrays(split["test"], emotions)
     network = compile_network(build_network(config["model"], x.shape[1], len(emotions), "cnn_lstm"),
-                              config["model"]["optimizer"])
-    history = fit(network, x, y, x_val, y_val, config["training"]["target_only"])
+                              config["model"]["optimizer"], config["training"]["run_eagerly"])
+    history = fit(network, x, y, x_val, y_val, config["training"]["target_only"], seed)
     ident = {"experiment": "tt", "model": "cnn_lstm", "approach": "TT"}
     frames = [_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident),
               _frame(data, split["validation"], predict(network, x_val), emotions, job.fold, split="validation",

@@ -68,9 +68,12 @@ def adadelta(optimizer: Mapping) -> keras.optimizers.Optimizer:
                                      epsilon=optimizer["epsilon"])
 
 
-def compile_network(network: keras.Model, optimizer: Mapping) -> keras.Model:
-    """Compile with AdaDelta and categorical cross-entropy (labels as integer class indices)."""
-    network.compile(optimizer=adadelta(optimizer), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+def compile_network(network: keras.Model, optimizer: Mapping, run_eagerly: bool = False) -> keras.Model:
+    """Compile with AdaDelta and categorical cross-entropy (labels as integer class indices).
+
+    `run_eagerly` skips graph tracing: slower per step, faster for the demo's tiny networks.
+    """
+    network.compile(optimizer=adadelta(optimizer), loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
     return network
 
 

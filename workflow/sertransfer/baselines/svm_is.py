@@ -1,0 +1,104 @@
+"""SVM-IS (SPEC §8, Table 2): an RBF SVM on IS10 features standardized on the training rows only.
+
+C and gamma come from an inner stratified CV on the training rows scored by UAR (balanced accuracy);
+the scaler sits inside the pipeline, so every inner split and the final fit standardize on their own
+training rows. One job per run k: trained on the `pooled` set (training folds of run k of every
+domain), predicting every domain's test fold k.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sertransfer.baselines.common import Gamma, class_probabilities, inner_splits, read_rows
+from sertransfer.folds import derived_seed, read_folds
+from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.sets import test_ids, training_ids
+
+log = logging.getLogger(__name__)
+
+EXPERIMENT = MODEL = "svm_is"
+
+
+@dataclass
+class SvmIsFit:
+    """A fitted SVM-IS: the (scaler, SVC) pipeline, the chosen C and gamma, and the inner-CV table."""
+
+    pipeline: Pipeline
+    C: float
+    gamma: Gamma
+    cv_uar: float
+    cv_table: pd.DataFrame
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names in the order of the decision values."""
+        return [str(c) for c in self.pipeline.classes_]
+
+    def decision_values(self, features: np.ndarray) -> np.ndarray:
+        """One-vs-rest-shaped decision values (n, classes) of scikit-learn's SVC (two classes: -v, +v)."""
+        values = self.pipeline.decision_function(features)
+        return np.column_stack([-values, values]) if values.ndim == 1 else values
+
+
+def fit_svm_is(features: np.ndarray, labels: Sequence[str], *, C: Sequence[float], gamma: Sequence[Gamma],
+               inner_folds: int, seed: int, threads: int = 1) -> SvmIsFit:
+    """Choose C and gamma by inner stratified CV (UAR) on the training rows, then refit on all of them."""
+    labels = np.asarray(labels)
+    pipeline = Pipeline([("scaler", StandardScaler()), ("svc", SVC(kernel="rbf"))])
+    search = GridSearchCV(pipeline, {"svc__C": list(C), "svc__gamma": list(gamma)}, scoring="balanced_accuracy",
+                          cv=inner_splits(labels, inner_folds, seed), n_jobs=threads, refit=True)
+    search.fit(features, labels)
+    table = pd.DataFrame({"C": search.cv_results_["param_svc__C"], "gamma": search.cv_results_["param_svc__gamma"],
+                          "uar": search.cv_results_["mean_test_score"]})
+    best = search.best_params_
+    return SvmIsFit(search.best_estimator_, float(best["svc__C"]), best["svc__gamma"], float(search.best_score_),
+                    table)
+
+
+def run_svm_is(is10_paths: Mapping[str, str | Path], folds: Mapping[str, pd.DataFrame], fold: int, *,
+               emotions: Sequence[str], C: Sequence[float], gamma: Sequence[Gamma], inner_folds: int,
+               seed: int, threads: int = 1) -> tuple[pd.DataFrame, SvmIsFit]:
+    """Train on the pooled training folds of run `fold` of every domain in `folds`; predict each test fold."""
+    domains = list(folds)
+    train = training_ids(folds, fold, domains)
+    features, meta = read_rows(is10_paths, train)
+    model = fit_svm_is(features, meta["emotion"].to_numpy(), C=C, gamma=gamma, inner_folds=inner_folds,
+                       seed=derived_seed(seed, "svm_is", fold), threads=threads)
+    log.info("svm_is fold %d: %d training rows of %s; chosen C=%s gamma=%s (inner UAR %.3f)",
+             fold, len(train), domains, model.C, model.gamma, model.cv_uar)
+    frames = []
+    for domain in domains:
+        test = test_ids(folds, fold, domain)
+        if not test:
+            continue
+        test_features, test_meta = read_rows(is10_paths, test)
+        probabilities = class_probabilities(model.decision_values(test_features), model.classes, emotions)
+        frames.append(prediction_frame(test, test_meta["domain"], fold, test_meta["emotion"], probabilities,
+                                       emotions, experiment=EXPERIMENT, model=MODEL))
+    return pd.concat(frames, ignore_index=True), model
+
+
+def svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[str, str | Path], fold: int,
+               out: str | Path, *, settings: Mapping, emotions: Sequence[str], seed: int,
+               threads: int = 1) -> SvmIsFit:
+    """One SVM-IS run k from files: config `baselines.svm_is` settings, predictions written to `out`."""
+    folds = {domain: read_folds(path) for domain, path in folds_paths.items()}
+    missing = [d for d, table in folds.items() if fold not in set(table["fold"])]
+    if missing:
+        raise ValueError(f"fold {fold} does not exist in the folds of {missing} (folds are 0..folds.k-1)")
+    frame, model = run_svm_is(is10_paths, folds, fold, emotions=emotions, C=settings["C"], gamma=settings["gamma"],
+                              inner_folds=settings["inner_folds"], seed=seed, threads=threads)
+    log.info("inner CV (UAR per grid point):\n%s", model.cv_table.to_string(index=False))
+    write_predictions(frame, out)
+    return model
