@@ -30,6 +30,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/folds.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
+include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 
 

@@ -44,37 +44,49 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
                           check=False, timeout=900)
 
 
+TINY_DOMAINS = ["emodb", "iemocap", "rml"]
+
+
 def tiny_config(workdir: Path) -> Path:
-    """The demo config with fewer, shorter synthetic utterances."""
+    """The demo config on three domains with fewer, shorter utterances, 2 folds and 1 epoch."""
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
-    config["synthetic"] = {"speakers": 2, "utterances_per_emotion": 1, "duration_s": [0.5, 0.8]}
+    config["domains"] = TINY_DOMAINS
+    config["synthetic"] = {"speakers": 2, "utterances_per_emotion": 2, "duration_s": [0.5, 0.8]}
     config["folds"] = {"k": 2, "strategy": "stratified"}
-    config["features"]["waveform"]["length"] = 16000
+    config["features"]["waveform"]["length"] = 8000
+    for stage in ("pretrain", "finetune", "target_only"):
+        config["training"][stage] = {"batch_size": 16, "max_epochs": 1, "patience": 0}
     path = workdir / "config" / "tiny.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-def test_default_workflow_builds_tables_features_and_folds(workdir):
+def test_whole_workflow_on_a_tiny_config(workdir):
     config = tiny_config(workdir)
     result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
     assert result.returncode == 0, result.stderr[-3000:]
     table = pd.read_csv(workdir / "results" / "tables" / "table1.csv")
-    assert table["domain"].tolist() == ["afew", "emodb", "emovo", "enterface", "iemocap", "rml"]
+    assert table["domain"].tolist() == TINY_DOMAINS
     assert (table["kept"] > 0).all()
     for domain in table["domain"]:
         manifest = pd.read_parquet(workdir / "data" / "manifests" / f"{domain}.parquet")
         assert len(manifest) == table.set_index("domain").loc[domain, "kept"]
         assert (workdir / "data" / "raw" / domain).is_dir()
     assert (workdir / "results" / "tables" / "table1.tex").read_text().startswith(r"\begin{table}")
-    assert len(pd.read_csv(workdir / "results" / "tables" / "table1_vs_paper.csv")) == 12
+    assert len(pd.read_csv(workdir / "results" / "tables" / "table1_vs_paper.csv")) == 6
     for domain in table["domain"]:
         kept = table.set_index("domain").loc[domain, "kept"]
         folds = pd.read_parquet(workdir / "data" / "folds" / f"{domain}.parquet")
         assert len(folds) == kept and set(folds["fold"]) == {0, 1}
         waveform = pd.read_parquet(workdir / "data" / "features" / "waveform" / f"{domain}.parquet")
-        assert len(waveform) == kept and len(waveform["x"].iloc[0]) == 4 * 16000
+        assert len(waveform) == kept and len(waveform["x"].iloc[0]) == 4 * 8000
         assert len(pd.read_parquet(workdir / "data" / "features" / "is10" / f"{domain}.parquet").columns) == 1585
+    finetuned = pd.read_parquet(workdir / "results" / "predictions" / "finetune" / "s2-rml" / "rml" / "fold1.parquet")
+    assert sorted(finetuned["approach"].unique()) == [f"A{i}" for i in range(1, 9)]
+    assert set(finetuned["utterance_id"].str.split("/").str[0]) == {"rml"}
+    assert (workdir / "results" / "models" / "pretrain" / "s2xemodb+iemocap.keras").is_file()
+    for predictions in ("svm_is/fold0.parquet", "asvm/emodb/fold1.parquet", "tt/iemocap/fold0.parquet"):
+        assert len(pd.read_parquet(workdir / "results" / "predictions" / predictions)) > 0
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 

@@ -37,7 +37,7 @@ def ingest_reports(wildcards=None):
 
 
 def job_params(job):
-    """A plan job as a plain dict (a rule param: editing the job's definition reruns it)."""
+    """A plan job as a plain dict (passed as a param, so editing the job definition reruns it)."""
     return asdict(job)
 
 
@@ -88,13 +88,23 @@ def target_only_predictions():
     return [f"results/predictions/tt/{j.target}/fold{j.fold}.parquet" for j in PLAN.target_only]
 
 
+def baseline_predictions():
+    """Predictions of the SVM-IS (per fold) and Adaptive SVM (per target and fold) jobs."""
+    folds = range(config["folds"]["k"])
+    return [*expand("results/predictions/svm_is/fold{fold}.parquet", fold=folds),
+            *expand("results/predictions/asvm/{target}/fold{fold}.parquet", target=DOMAINS, fold=folds)]
+
+
+def all_predictions(wildcards=None):
+    """Every predictions file of the configuration: the only input of the metrics."""
+    return [*pretrain_predictions(), *finetune_predictions(), *target_only_predictions(), *baseline_predictions()]
+
+
 def all_targets():
     """Targets of the all rule: Table 1, features, folds and every training job's predictions."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
         *expand("data/folds/{domain}.parquet", domain=DOMAINS),
-        *pretrain_predictions(),
-        *finetune_predictions(),
-        *target_only_predictions(),
+        "results/metrics/uar_folds.csv",
     ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -37,34 +41,61 @@ def is10_vector(samples: np.ndarray, native_rate: int, smile, sample_rate: int =
     return smile.process_signal(mono.astype(np.float32), sample_rate).iloc[0]
 
 
+def _is10_rows(paths: list[str], sample_rate: int) -> np.ndarray:
+    """IS10 vectors of audio files, in one process with one extractor (openSMILE is not thread-safe)."""
+    smile = _smile()
+    vectors = []
+    for path in paths:
+        audio = read_audio(path)
+        vectors.append(is10_vector(audio.samples, audio.sample_rate, smile, sample_rate).to_numpy(np.float32))
+    return np.vstack(vectors) if vectors else np.zeros((0, IS10_DIMENSION), np.float32)
+
+
+def _is10_in_subprocesses(paths: list[str], sample_rate: int, workers: int) -> np.ndarray:
+    """IS10 of contiguous chunks of `paths`, each in its own fresh Python process, stacked in order.
+
+    Fresh processes (not threads: openSMILE crashes when extractors run in threads of one process;
+    not fork: it can deadlock a parent with running threads) run this module's `__main__`.
+    """
+    chunks = [list(chunk) for chunk in np.array_split(np.array(paths, dtype=object), workers)]
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    with tempfile.TemporaryDirectory(prefix="is10-") as scratch:
+        processes = []
+        for index, chunk in enumerate(chunks):
+            listing, result = Path(scratch) / f"{index}.json", Path(scratch) / f"{index}.npy"
+            listing.write_text(json.dumps(chunk), encoding="utf-8")
+            command = [sys.executable, "-m", "sertransfer.features.is10", str(listing), str(result), str(sample_rate)]
+            processes.append((subprocess.Popen(command, env=env, stderr=subprocess.PIPE), result))
+        parts = []
+        for process, result in processes:
+            _, stderr = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"IS10 worker failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
+            parts.append(np.load(result))
+    return np.vstack(parts)
+
+
 def extract_is10(manifest: pd.DataFrame, corpus_root: Path, out: Path, *, sample_rate: int = 16000,
                  threads: int = 1) -> int:
-    """Compute IS10 for every manifest utterance and write the cache at `out` atomically."""
-    smiles = [_smile() for _ in range(max(1, threads))]
-    rows = manifest.to_dict("records")
+    """Compute IS10 for every manifest utterance and write the cache at `out` atomically.
 
-    def one(index_row: tuple[int, dict]) -> pd.Series:
-        index, row = index_row
-        audio = read_audio(Path(corpus_root) / row["path"])
-        return is10_vector(audio.samples, audio.sample_rate, smiles[index % len(smiles)], sample_rate)
-
-    # one extractor per worker thread: utterance i goes to extractor i % threads, in lock-step batches
-    features: list[pd.Series] = []
-    with ThreadPoolExecutor(max_workers=len(smiles)) as pool:
-        for start in range(0, len(rows), len(smiles)):
-            features.extend(pool.map(one, list(enumerate(rows))[start:start + len(smiles)]))
-    names = list(features[0].index) if features else list(_smile().feature_names)
-    matrix = np.vstack([f.to_numpy(dtype=np.float32) for f in features]) if features else \
-        np.zeros((0, len(names)), np.float32)
-    if matrix.shape[1] != IS10_DIMENSION:
+    With `threads` > 1 the files are split into that many contiguous chunks, each extracted in its
+    own process.
+    """
+    paths = [str(Path(corpus_root) / p) for p in manifest["path"]]
+    workers = max(1, min(threads, len(paths)))
+    matrix = _is10_rows(paths, sample_rate) if workers == 1 else _is10_in_subprocesses(paths, sample_rate, workers)
+    names = list(_smile().feature_names)
+    if matrix.shape[1] != IS10_DIMENSION or len(names) != IS10_DIMENSION:
         raise RuntimeError(f"openSMILE IS10 gave {matrix.shape[1]} features, expected {IS10_DIMENSION}")
     columns = meta_lists(manifest)
     table = pa.table({**{c: pa.array(v, pa.string()) for c, v in columns.items()},
                       **{name: matrix[:, j] for j, name in enumerate(names)}})
     with atomic.atomic_path(out) as temporary:
         pq.write_table(table, temporary, compression="zstd")
-    log.info("is10: %d utterances x %d features", len(rows), matrix.shape[1])
-    return len(rows)
+    log.info("is10: %d utterances x %d features", len(paths), matrix.shape[1])
+    return len(paths)
 
 
 def read_is10(path: str | Path, ids: Sequence[str] | None = None) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
@@ -85,3 +116,7 @@ def read_is10(path: str | Path, ids: Sequence[str] | None = None) -> tuple[np.nd
             raise FeatureCacheError(f"{path} lacks utterances {[i for i, p in zip(ids, position) if p < 0][:5]}")
         return matrix[position], meta.iloc[position].reset_index(drop=True), names
     return matrix, meta, names
+
+
+if __name__ == "__main__":  # worker of _is10_in_subprocesses: LISTING.json RESULT.npy SAMPLE_RATE
+    np.save(sys.argv[2], _is10_rows(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")), int(sys.argv[3])))
