@@ -1,18 +1,19 @@
 # Evaluation stage: UAR per configuration, domain and fold, from the predictions files only.
+# One metrics table per experiment group, so that an edit reruns only the tables that use it.
 
 
 rule collect_metrics:
     input:
-        predictions=all_predictions,
+        predictions=group_predictions,
         manifests=manifests,
     output:
-        uar="results/metrics/uar_folds.csv",
+        uar="results/metrics/{group}.csv",
     params:
         domains=DOMAINS,
         evaluate=config["evaluate"],
         code=code_fingerprint("sertransfer.metrics"),
     log:
-        "logs/evaluate/collect_metrics.log",
+        "logs/evaluate/collect_metrics/{group}.log",
     resources:
         mem_mb=4000,
         runtime=30,

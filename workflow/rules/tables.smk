@@ -23,3 +23,101 @@ rule table1:
         "../../envs/core.yaml"
     script:
         "../scripts/table1.py"
+
+
+rule table2:
+    input:
+        metrics=metrics("pooled", "svm_is"),
+        paper=paper_reported("table2"),
+    output:
+        csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
+        tex="results/tables/table2.tex",
+        vs_paper="results/tables/table2_vs_paper.csv",
+    params:
+        domains=DOMAINS,
+        transfer={"cnn": config["transfer"]["cnn"]},
+        code=code_fingerprint("sertransfer.tables.table2"),
+    log:
+        "logs/tables/table2.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/table2.py"
+
+
+rule table3:
+    input:
+        metrics=metrics("tt", "transfer"),
+        paper=paper_reported("table3"),
+    output:
+        csv=report("results/tables/table3.csv", caption="../report/table3.rst", category="Tables"),
+        tex="results/tables/table3.tex",
+        vs_paper="results/tables/table3_vs_paper.csv",
+    params:
+        domains=DOMAINS,
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        code=code_fingerprint("sertransfer.tables.table3"),
+    log:
+        "logs/tables/table3.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/table3.py"
+
+
+rule table4:
+    input:
+        metrics=metrics("transfer", "ablation"),
+        paper=paper_reported("table4"),
+    output:
+        csv=report("results/tables/table4.csv", caption="../report/table4.rst", category="Tables"),
+        tex="results/tables/table4.tex",
+        vs_paper="results/tables/table4_vs_paper.csv",
+    params:
+        domains=DOMAINS,
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        ablation=config["transfer"]["ablation"],
+        alpha=config["evaluate"]["alpha"],
+        code=code_fingerprint("sertransfer.tables.table4"),
+    log:
+        "logs/tables/table4.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/table4.py"
+
+
+rule table5:
+    input:
+        metrics=metrics("asvm", "transfer", "ablation"),
+        paper=paper_reported("table5"),
+    output:
+        csv=report("results/tables/table5.csv", caption="../report/table5.rst", category="Tables"),
+        tex="results/tables/table5.tex",
+        vs_paper="results/tables/table5_vs_paper.csv",
+    params:
+        domains=DOMAINS,
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        ablation=config["transfer"]["ablation"],
+        code=code_fingerprint("sertransfer.tables.table5"),
+    log:
+        "logs/tables/table5.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/table5.py"

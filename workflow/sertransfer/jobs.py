@@ -60,6 +60,13 @@ def _write_history(path: str | Path, history: Mapping) -> None:
     atomic.write_text(path, json.dumps(history, indent=1) + "\n")
 
 
+def _pretrain_ident(job: PretrainJob) -> dict:
+    """Identifier columns of a pretrained model's own test predictions: `pooled` only for Table 2's sets."""
+    pooled = not job.excluded and job.fold is not None
+    return {"experiment": "pooled" if pooled else "pretrain", "model": job.architecture,
+            "excluded": ",".join(job.excluded)}
+
+
 def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: str | Path,
                  predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
     """Train one pretraining set; save the model; predict its test folds (pooled / S1 sets)."""
@@ -79,12 +86,11 @@ def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: s
     frames = []
     if split["test"]:
         x_test, _ = data.arrays(split["test"], emotions)
-        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold,
-                             experiment="pooled", model=job.architecture))
+        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **_pretrain_ident(job)))
     with atomic.atomic_path(model_path) as temporary:
         network.save(temporary)  # the temporary name keeps the .keras suffix Keras requires
-    write_predictions(frames or [_frame(data, [], np.zeros((0, len(emotions))), emotions, -1,
-                                        experiment="pooled", model=job.architecture)], predictions_path)
+    write_predictions(frames or [_frame(data, [], np.zeros((0, len(emotions))), emotions, -1, **_pretrain_ident(job))],
+                      predictions_path)
     _write_history(history_path, {"job": job.set_id, **history.as_dict()})
 
 

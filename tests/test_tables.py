@@ -1,0 +1,268 @@
+"""Tables 2-5 from a hand-made metrics table: LaTeX layout (golden files), markers, gains, selection, errors.
+
+Regenerate the golden files after an intended layout change with SERTRANSFER_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from sertransfer.tables.table2 import write_table2
+from sertransfer.tables.table3 import write_table3
+from sertransfer.tables.table4 import write_table4
+from sertransfer.tables.table5 import write_table5
+from sertransfer.tables.uars import MissingMetricsError
+
+PAPER_DIR = REPO / "config" / "paper_reported"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+ALL_APPROACHES = [f"A{i}" for i in range(1, 9)]
+SIX_DOMAINS = ["rml", "iemocap", "emodb", "afew", "enterface", "emovo"]   # config order, not the paper's
+SIX_SORTED = ["afew", "emodb", "emovo", "enterface", "iemocap", "rml"]    # AFEW, Emo-DB, EMOVO, eNTERFACE, ...
+THREE_DOMAINS = ["rml", "emodb", "afew"]
+THREE_SORTED = ["afew", "emodb", "rml"]
+GOLDEN_SETTINGS = {"domains": THREE_DOMAINS, "scenarios": ["S1", "S2"], "approaches": ["A1", "A2", "A3", "A4", "A5"]}
+ALPHA = 0.05
+
+
+def jitter(*key: object) -> float:
+    """A deterministic value in [-0.02, 0.02] for `key` (stable across Python and NumPy versions)."""
+    return (zlib.crc32(repr(key).encode()) % 4001) / 100_000 - 0.02
+
+
+def make_metrics(domains: list[str], scenarios: list[str], approaches: list[str], folds: int = 3,
+                 ablation: bool = True, cnn: bool = True) -> pd.DataFrame:
+    """A metrics table shaped like collect_metrics' output for the given configuration."""
+    rows = []
+
+    def add(experiment: str, model: str, domain: str, base: float, scenario: str = "", approach: str = "",
+            excluded: str = "", splits: tuple[str, ...] = ("test",)) -> None:
+        for split in splits:
+            for fold in range(folds):
+                uar = base + jitter(experiment, scenario, approach, excluded, domain, split, fold)
+                rows.append({"experiment": experiment, "model": model, "scenario": scenario, "approach": approach,
+                             "excluded": excluded, "domain": domain, "split": split, "fold": fold, "n": 20,
+                             "uar": round(uar, 6)})
+
+    both = ("test", "validation")
+    for d_index, domain in enumerate(sorted(domains)):
+        base = 0.40 + 0.05 * d_index
+        add("svm_is", "svm_is", domain, base)
+        if cnn:
+            add("pooled", "cnn", domain, base + 0.01)
+        add("pooled", "cnn_lstm", domain, base + 0.02)
+        add("asvm", "asvm", domain, base - 0.03)
+        add("tt", "cnn_lstm", domain, base, approach="TT", splits=both)
+        for s_index, scenario in enumerate(scenarios):
+            for a_index, approach in enumerate(approaches):
+                uar = base + 0.01 * a_index - 0.03 * s_index
+                add("transfer", "cnn_lstm", domain, uar, scenario, approach, splits=both)
+                if ablation and len(domains) > 2:
+                    for x_index, source in enumerate(sorted(d for d in domains if d != domain)):
+                        add("ablation", "cnn_lstm", domain, uar + 0.01 * (x_index - 1), scenario, approach, source,
+                            splits=both)
+    return pd.DataFrame(rows)
+
+
+def set_folds(metrics: pd.DataFrame, values: list[float], *, domain: str, scenario: str, approach: str,
+              excluded: str = "", split: str = "test") -> None:
+    """Overwrite the fold UARs of one transfer/ablation cell in place."""
+    mask = ((metrics["domain"] == domain) & (metrics["scenario"] == scenario) & (metrics["approach"] == approach)
+            & (metrics["excluded"] == excluded) & (metrics["split"] == split)
+            & (metrics["experiment"] == ("ablation" if excluded else "transfer")))
+    assert mask.sum() == len(values)
+    metrics.loc[mask, "uar"] = values
+
+
+def run_table(number: int, tmp_path: Path, metrics: pd.DataFrame, domains: list[str], scenarios: list[str],
+              approaches: list[str], ablation: bool = True, cnn: bool = True) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """Write one metrics CSV per experiment group, build table `number` from them, read its three outputs back."""
+    metrics_paths = []
+    for experiment, group in metrics.groupby("experiment"):
+        metrics_paths.append(tmp_path / f"{experiment}.csv")
+        group.to_csv(metrics_paths[-1], index=False)
+    out = [tmp_path / f"table{number}{suffix}" for suffix in (".csv", ".tex", "_vs_paper.csv")]
+    if number == 2:
+        write_table2(metrics_paths, PAPER_DIR, domains, {"cnn": cnn}, *out)
+    elif number == 3:
+        write_table3(metrics_paths, PAPER_DIR, domains, scenarios, approaches, *out)
+    elif number == 4:
+        write_table4(metrics_paths, PAPER_DIR, domains, scenarios, approaches, ablation, ALPHA, *out)
+    else:
+        write_table5(metrics_paths, PAPER_DIR, domains, scenarios, approaches, ablation, *out)
+    table = pd.read_csv(out[0])
+    for column in ("excluded", "scenario", "selection", "configuration", "marker", "approach"):
+        if column in table:
+            table[column] = table[column].astype(object).where(table[column].notna(), "")
+    return table, out[1].read_text(), pd.read_csv(out[2], keep_default_na=False, na_values=[""])
+
+
+@pytest.mark.parametrize("number", [2, 3, 4, 5])
+def test_latex_layout_matches_golden_file(tmp_path, number):
+    metrics = make_metrics(GOLDEN_SETTINGS["domains"], GOLDEN_SETTINGS["scenarios"], GOLDEN_SETTINGS["approaches"])
+    _, tex, _ = run_table(number, tmp_path, metrics, **GOLDEN_SETTINGS)
+    golden = GOLDEN / f"table{number}.tex"
+    if os.environ.get("SERTRANSFER_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(tex)
+    assert tex == golden.read_text()
+
+
+def test_table4_markers_against_the_all_row(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    set_folds(metrics, [0.50, 0.52, 0.54], domain="emodb", scenario="S1", approach="A2")
+    set_folds(metrics, [0.60, 0.621, 0.639], domain="emodb", scenario="S1", approach="A2", excluded="afew")
+    set_folds(metrics, [0.40, 0.419, 0.441], domain="emodb", scenario="S1", approach="A2", excluded="rml")
+    set_folds(metrics, [0.50, 0.52, 0.54], domain="emodb", scenario="S2", approach="A6")
+    set_folds(metrics, [0.55, 0.47, 0.56], domain="emodb", scenario="S2", approach="A6", excluded="rml")
+    table, tex, _ = run_table(4, tmp_path, metrics, THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    cells = table.set_index(["domain", "excluded", "column"])
+    assert cells.loc[("emodb", "afew", "S1-A2"), "marker"] == "↑"
+    assert cells.loc[("emodb", "rml", "S1-A2"), "marker"] == "•"
+    assert cells.loc[("emodb", "rml", "S2-A6"), "marker"] == ""          # A5-A8 are tested too (CSV only)
+    assert cells.loc[("emodb", "afew", "S1-A2"), "p_value"] <= ALPHA < cells.loc[("emodb", "rml", "S2-A6"), "p_value"]
+    assert cells.loc[("emodb", "", "S1-A2"), "marker"] == "" and np.isnan(cells.loc[("emodb", "", "S1-A2"), "p_value"])
+    folds = ["uar_fold0", "uar_fold1", "uar_fold2"]
+    assert cells.loc[("emodb", "afew", "S1-A2"), folds].tolist() == [0.6, 0.621, 0.639]
+    assert cells.loc[("emodb", "afew", "S1-A2"), "best"]
+    assert set(table["marker"]) <= {"↑", "•", ""}
+    assert r"\textbf{.620}$^{\uparrow}$" in tex and r".420$^{\bullet}$" in tex
+    assert "A6" not in tex and "downarrow" not in tex.split(r"\begin{tabular}")[1]
+
+
+def test_table3_gains_average_and_std(tmp_path):
+    metrics = make_metrics(SIX_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    table, tex, vs_paper = run_table(3, tmp_path, metrics, SIX_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    targets = table[~table["domain"].isin(["average", "std"])]
+    gains = targets[targets["column"] != "TT"]
+    np.testing.assert_allclose(gains["uar"], gains["tt_uar"] * (1 + gains["gain"]), rtol=1e-12)
+    tt = targets[targets["column"] == "TT"].set_index("domain")["uar"]
+    np.testing.assert_allclose(gains["tt_uar"], tt.loc[gains["domain"]].to_numpy())
+    for column, frame in gains.groupby("column"):
+        summary = table[table["column"] == column].set_index("domain")["gain"]
+        assert summary["average"] == pytest.approx(frame["gain"].mean())
+        assert summary["std"] == pytest.approx(np.std(frame["gain"].to_numpy(), ddof=1))
+    for _, frame in gains.groupby("domain"):
+        assert frame.loc[frame["best"], "gain"].tolist() == [frame["gain"].max()]
+    assert tex.count(r"\textbf{") == 6 and "ddof=1" in tex
+    assert set(vs_paper["domain"]) == {*SIX_SORTED, "average", "std"} and len(vs_paper) == 6 * 17 + 2 * 16
+    assert vs_paper.set_index(["domain", "column"]).loc[("emodb", "S1-A2"), "reported"] == pytest.approx(0.117)
+
+
+def test_table5_test_chosen_and_validation_chosen_columns(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    set_folds(metrics, [0.99, 0.98, 0.97], domain="rml", scenario="S2", approach="A7", excluded="emodb",
+              split="validation")
+    set_folds(metrics, [0.30, 0.31, 0.32], domain="rml", scenario="S2", approach="A7", excluded="emodb")
+    table, tex, vs_paper = run_table(5, tmp_path, metrics, THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    rows = table.set_index(["domain", "selection"])
+    chosen = rows.loc[("rml", "validation")]
+    assert (chosen["configuration"], chosen["scenario"], chosen["approach"], chosen["excluded"]) == \
+        ("S2-A7 -emodb", "S2", "A7", "emodb")
+    assert chosen["uar"] == pytest.approx(0.31) and chosen["validation_uar"] == pytest.approx(0.98)
+    for domain in THREE_SORTED:
+        test_chosen, validation_chosen = rows.loc[(domain, "test")], rows.loc[(domain, "validation")]
+        assert test_chosen["uar"] >= validation_chosen["uar"] and test_chosen["configuration"]
+        asvm = rows.loc[(domain, ""), "uar"]
+        for row in (test_chosen, validation_chosen):
+            assert row["gain"] == pytest.approx((row["uar"] - asvm) / asvm)
+    assert rows.loc[("rml", "test"), "uar"] > rows.loc[("rml", "validation"), "uar"]
+    best = metrics[(metrics["domain"] == "rml") & (metrics["split"] == "test")
+                   & metrics["experiment"].isin(["transfer", "ablation"])]
+    assert rows.loc[("rml", "test"), "uar"] == pytest.approx(
+        best.groupby(["scenario", "approach", "excluded"])["uar"].mean().max())
+    assert "Chosen on test (paper)" in tex and "Chosen on validation" in tex
+    assert set(vs_paper["reproduced_as"]) == {"Adaptive SVM", "CNN+LSTM (chosen on test, as the paper)"}
+
+
+def test_table5_without_validation_utterances(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    no_validation = metrics[~((metrics["domain"] == "rml") & (metrics["split"] == "validation"))]
+    table, tex, _ = run_table(5, tmp_path, no_validation, THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    row = table.set_index(["domain", "selection"]).loc[("rml", "validation")]
+    assert np.isnan(row["uar"]) and row["configuration"] == "" and "no validation" in row["note"]
+    assert tex.splitlines()[-4].startswith("RML & ") and tex.splitlines()[-4].endswith(r"& -- & -- \\")
+    partial = metrics[~((metrics["domain"] == "rml") & (metrics["split"] == "validation")
+                        & (metrics["approach"] == "A2") & (metrics["excluded"] == ""))]
+    with pytest.raises(MissingMetricsError, match="validation UARs of experiment=transfer .* approach=A2 on rml"):
+        run_table(5, tmp_path, partial, THREE_DOMAINS, ["S1"], ["A1", "A2"])
+
+
+@pytest.mark.parametrize("domains, sorted_domains, scenarios, approaches", [
+    (SIX_DOMAINS, SIX_SORTED, ["S1", "S2"], ALL_APPROACHES),
+    (THREE_DOMAINS, THREE_SORTED, ["S2"], ["A1", "A3", "A6"]),
+])
+def test_rows_and_columns_follow_the_configuration(tmp_path, domains, sorted_domains, scenarios, approaches):
+    metrics = make_metrics(domains, scenarios, approaches)
+    labels = [f"{s}-{a}" for s in scenarios for a in approaches]
+    table2, tex2, vs2 = run_table(2, tmp_path, metrics, domains, scenarios, approaches)
+    assert list(dict.fromkeys(table2["domain"])) == sorted_domains
+    assert table2["column"].tolist() == ["SVM-IS", "CNN", "CNN+LSTM"] * len(domains)
+    assert len(vs2) == 3 * len(domains) and tex2.count(r" \\") == len(domains) + 1
+    table3, _, _ = run_table(3, tmp_path, metrics, domains, scenarios, approaches)
+    assert list(dict.fromkeys(table3["domain"])) == [*sorted_domains, "average", "std"]
+    assert table3["column"].tolist() == ["TT", *labels] * len(domains) + labels * 2
+    table4, tex4, _ = run_table(4, tmp_path, metrics, domains, scenarios, approaches)
+    expected = [(t, x, label) for t in sorted_domains for x in ["", *(d for d in sorted_domains if d != t)]
+                for label in labels]
+    assert list(zip(table4["domain"], table4["excluded"], table4["column"])) == expected
+    shown = [a for a in approaches if a in ("A1", "A2", "A3", "A4")]
+    assert tex4.count(r" \\") == 3 + len(domains) ** 2 and tex4.count(" & ".join(shown * len(scenarios))) == 1
+    table5, _, _ = run_table(5, tmp_path, metrics, domains, scenarios, approaches)
+    assert table5["domain"].tolist() == [d for d in sorted_domains for _ in range(3)]
+    assert set(table5["scenario"]) <= {"", *scenarios} and set(table5["approach"]) <= {"", *approaches}
+
+
+def test_optional_ablation_and_cnn_column(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2"], ablation=False, cnn=False)
+    table2, tex2, _ = run_table(2, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"], cnn=False)
+    assert set(table2["column"]) == {"SVM-IS", "CNN+LSTM"} and "CNN &" not in tex2
+    table4, _, _ = run_table(4, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"], ablation=False)
+    assert set(table4["source"]) == {"All"} and len(table4) == 3 * 2
+    table5, _, _ = run_table(5, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"], ablation=False)
+    assert set(table5["excluded"]) == {""}
+
+
+def test_table4_comparison_lists_reported_and_reproduced_markers(tmp_path):
+    metrics = make_metrics(SIX_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    _, _, vs_paper = run_table(4, tmp_path, metrics, SIX_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
+    row = vs_paper[(vs_paper["domain"] == "emodb") & (vs_paper["excluded"] == "afew")
+                   & (vs_paper["column"] == "S2-A2")].iloc[0]
+    assert (row["reported"], row["reported_marker"]) == (pytest.approx(0.652), "↓")
+    assert len(vs_paper) == 21 * 8 - 4           # every reported cell; eNTERFACE's All row has no S2 numbers
+    assert set(vs_paper["reproduced_marker"].fillna("")) <= {"↑", "•", ""}
+
+
+@pytest.mark.parametrize("number, experiment, domain, needle", [
+    (2, "svm_is", "rml", "experiment=svm_is model=svm_is on rml"),
+    (3, "tt", "emodb", "experiment=tt model=cnn_lstm approach=TT on emodb"),
+    (4, "ablation", "afew", "on afew"),
+    (5, "asvm", "rml", "experiment=asvm model=asvm on rml"),
+])
+def test_missing_domain_is_a_clear_error(tmp_path, number, experiment, domain, needle):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    metrics = metrics[~((metrics["experiment"] == experiment) & (metrics["domain"] == domain))]
+    with pytest.raises(MissingMetricsError, match=f"Table {number} needs .* domain\\(s\\) {domain}:") as error:
+        run_table(number, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    assert needle in str(error.value)
+
+
+def test_unconfigured_domain_or_approach_in_the_metrics_is_missing(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    with pytest.raises(MissingMetricsError, match="domain\\(s\\) emovo"):
+        run_table(2, tmp_path, metrics, [*THREE_DOMAINS, "emovo"], ["S1"], ["A1", "A2"])
+    with pytest.raises(MissingMetricsError, match="approach=A3"):
+        run_table(3, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A3"])
+
+
+def test_inconsistent_folds_are_refused(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1"])
+    metrics = metrics[~((metrics["experiment"] == "pooled") & (metrics["domain"] == "emodb") & (metrics["fold"] == 2))]
+    with pytest.raises(MissingMetricsError, match="same folds"):
+        run_table(2, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1"])

@@ -1,0 +1,16 @@
+"""Rule table2: metrics table -> Table 2 CSV, LaTeX and comparison with the paper."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
+
+
+from sertransfer.rulelog import logged
+from sertransfer.tables.table2 import write_table2
+
+with logged(snakemake.log[0]) as log:
+    table = write_table2(list(snakemake.input.metrics), Path(snakemake.input.paper).parent, snakemake.params.domains,
+                         snakemake.params.transfer, snakemake.output.csv, snakemake.output.tex,
+                         snakemake.output.vs_paper)
+    log.info("Table 2: %d cells", len(table))

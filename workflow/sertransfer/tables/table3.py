@@ -1,0 +1,114 @@
+"""Table 3: TT UAR and the relative gains `(UAR - TT) / TT` of every scenario x approach, per target.
+
+Gains use fold-mean UARs. The Average and Std rows summarise each column's gains over the targets;
+Std is the sample standard deviation (ddof=1). Bold: the best gain of each target (ties all bold).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sertransfer.metrics import paired_t_test
+from sertransfer.tables.latex import booktabs, escape, paper_number
+from sertransfer.tables.paper import read_reported
+from sertransfer.tables.uars import (TEST, FoldUARs, MetricsPaths, cmidrules, compare_with_paper, display_name,
+                                     fold_record, multicolumn, ordered_domains, read_metrics, relative_gain,
+                                     target_only, transfer, write_outputs)
+
+#: Degrees of freedom removed by the Std row: the sample standard deviation over targets.
+STD_DDOF = 1
+SUMMARY_ROWS = (("average", "Average"), ("std", "Std"))
+
+
+def build_table3(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str],
+                 approaches: Sequence[str]) -> pd.DataFrame:
+    """Tidy Table 3: a TT row and one row per scenario x approach per target, then Average/Std gain rows."""
+    targets, configs = ordered_domains(domains), [transfer(s, a) for s in scenarios for a in approaches]
+    cells = uars.collect([(config, target, TEST) for target in targets for config in [target_only(), *configs]],
+                         "Table 3")
+    rows = []
+    for target in targets:
+        tt_folds = cells[(target_only(), target, TEST)]
+        tt_uar = float(tt_folds.mean())
+        target_rows = [{"domain": target, "dataset": display_name(target), "column": "TT", "scenario": "",
+                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), "t_statistic": float("nan"),
+                        "p_value_vs_tt": float("nan"), **fold_record(tt_folds)}]
+        for config in configs:
+            folds = cells[(config, target, TEST)]
+            statistic, p_value = paired_t_test(folds.to_numpy(), tt_folds.to_numpy())
+            record = fold_record(folds)
+            target_rows.append({"domain": target, "dataset": display_name(target), "column": config.label,
+                                "scenario": config.scenario, "approach": config.approach, "tt_uar": tt_uar,
+                                "gain": relative_gain(record["uar"], tt_uar), "t_statistic": statistic,
+                                "p_value_vs_tt": p_value, **record})
+        gains = [row["gain"] for row in target_rows[1:] if not math.isnan(row["gain"])]
+        for row in target_rows:
+            row["best"] = bool(gains) and row["column"] != "TT" and row["gain"] == max(gains)
+        rows += target_rows
+    table = pd.DataFrame(rows)
+    gain_rows = table[table["column"] != "TT"]
+    for domain, name in SUMMARY_ROWS:
+        for config in configs:
+            column = gain_rows.loc[gain_rows["column"] == config.label, "gain"]
+            value = column.mean() if domain == "average" else column.std(ddof=STD_DDOF)
+            rows.append({"domain": domain, "dataset": name, "column": config.label, "scenario": config.scenario,
+                         "approach": config.approach, "gain": float(value), "best": False})
+    first = ["domain", "dataset", "column", "scenario", "approach", "uar", "tt_uar", "gain", "best", "t_statistic",
+             "p_value_vs_tt", "n_folds"]
+    table = pd.DataFrame(rows)
+    table["n_folds"] = table["n_folds"].astype("Int64")
+    return table[first + [column for column in table.columns if column not in first]]
+
+
+def render_table3_tex(table: pd.DataFrame) -> str:
+    """The paper's Table 3 layout: Target, TT UAR, gains grouped by scenario, then Average and Std."""
+    gains = table[table["column"] != "TT"]
+    scenarios = list(dict.fromkeys(gains["scenario"]))
+    approaches = {s: list(dict.fromkeys(gains.loc[gains["scenario"] == s, "approach"])) for s in scenarios}
+    spans = [len(approaches[s]) for s in scenarios]
+    width = sum(spans)
+    header = [["", "UAR", multicolumn(width, "Gains over TT")],
+              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
+              [cmidrules(3, spans) + "Target", "TT", *(a for s in scenarios for a in approaches[s])]]
+    rows = []
+    for domain, frame in table.groupby("domain", sort=False):
+        cells = frame.set_index("column")
+        tt = paper_number(cells.loc["TT", "uar"]) if "TT" in cells.index else "--"
+        row = [escape(frame["dataset"].iloc[0]), tt]
+        for scenario in scenarios:
+            for approach in approaches[scenario]:
+                cell = cells.loc[f"{scenario}-{approach}"]
+                text = paper_number(cell["gain"])
+                row.append(rf"\textbf{{{text}}}" if cell["best"] else text)
+        rows.append(row)
+    caption = ("Different feature transference approaches and scenarios: UAR of TT (training on the target only) "
+               "and gains relative to it, $(\\mathrm{UAR}-\\mathrm{TT})/\\mathrm{TT}$, of fold-mean UARs. "
+               "Average and Std summarise each column over the targets (Std: sample standard deviation, "
+               "ddof=1). Numbers in bold indicate the highest gains for each target domain.")
+    n_targets = len(rows) - len(SUMMARY_ROWS)
+    return booktabs(header, rows, "l" + "r" * (width + 1), caption, "tab:transference", midrules_after=[n_targets - 1])
+
+
+def compare_table3(table: pd.DataFrame, paper_dir: str | Path, domains: Sequence[str]) -> pd.DataFrame:
+    """Reported vs reproduced TT UAR and gains; Average/Std only when the targets are the paper's."""
+    reported = read_reported(paper_dir, "table3", "target")
+    paper_targets = set(reported["domain"]) - {"average", "std"}
+    reproduced = {(row["domain"], row["column"]): (row["uar"] if row["column"] == "TT" else row["gain"])
+                  for row in table.to_dict("records")
+                  if row["domain"] in domains or set(domains) == paper_targets}
+    columns = [column for column in reported.columns if column not in ("target", "domain")]
+    return compare_with_paper(reported, ["domain"], columns, reproduced)
+
+
+def write_table3(metrics_paths: MetricsPaths, paper_dir: str | Path, domains: Sequence[str], scenarios: Sequence[str],
+                 approaches: Sequence[str], csv_path: str | Path, tex_path: str | Path,
+                 comparison_path: str | Path) -> pd.DataFrame:
+    """Build Table 3 from the metrics tables and write its CSV, LaTeX and comparison files."""
+    table = build_table3(read_metrics(metrics_paths), domains, scenarios, approaches)
+    write_outputs(table, render_table3_tex(table), compare_table3(table, paper_dir, domains), csv_path, tex_path,
+                  comparison_path)
+    return table

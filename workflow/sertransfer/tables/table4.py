@@ -1,0 +1,130 @@
+"""Table 4: domain ablation, per target the `All` row and one row per source left out of pretraining.
+
+Every ablation cell is marked against its `All` cell (same target, scenario, approach) by a paired
+t-test over the fold UARs: `↑` significantly higher, `•` significantly lower (p <= alpha, as the
+paper's "p-value <= 0.05"), nothing otherwise. The paper also prints `↓`, which its caption does
+not define; this table never prints it. Bold: the highest UAR of each target and column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sertransfer.metrics import paired_t_test
+from sertransfer.tables.latex import booktabs, escape, paper_number
+from sertransfer.tables.paper import domain_of_dataset, read_reported
+from sertransfer.tables.uars import (TEST, Configuration, FoldUARs, MetricsPaths, ablation_included, cmidrules,
+                                     compare_with_paper, display_name, fold_record, multicolumn, ordered_domains,
+                                     read_metrics, transfer, write_outputs)
+
+#: Approaches printed in the .tex, as in the paper ("We omitted UAR numbers for A5 to A8"); the CSV has all
+#: (all are printed when none of these is configured).
+TEX_APPROACHES = ("A1", "A2", "A3", "A4")
+HIGHER, LOWER = "↑", "•"
+LATEX_MARKERS = {HIGHER: r"$^{\uparrow}$", LOWER: r"$^{\bullet}$", "": ""}
+
+
+def table4_sources(target: str, domains: Sequence[str], ablation: bool) -> list[str]:
+    """The rows of a target: '' (`All`), then each other domain left out, in the paper's order."""
+    others = [domain for domain in ordered_domains(domains) if domain != target]
+    return ["", *others] if ablation_included(domains, ablation) else [""]
+
+
+def table4_configurations(target: str, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                          ablation: bool) -> list[Configuration]:
+    """Every configuration of a target's block, row by row (sources), then scenario, then approach."""
+    return [transfer(scenario, approach, excluded) for excluded in table4_sources(target, domains, ablation)
+            for scenario in scenarios for approach in approaches]
+
+
+def marker(statistic: float, p_value: float, alpha: float) -> str:
+    """`↑` / `•` when the paired t-test is significant at `alpha` (p <= alpha), '' otherwise."""
+    if math.isnan(p_value) or p_value > alpha or math.isnan(statistic) or statistic == 0:
+        return ""
+    return HIGHER if statistic > 0 else LOWER
+
+
+def build_table4(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                 ablation: bool, alpha: float) -> pd.DataFrame:
+    """Tidy Table 4: one row per (target, source, scenario, approach) with fold UARs, p-value and marker."""
+    targets = ordered_domains(domains)
+    tex_approaches = [approach for approach in approaches if approach in TEX_APPROACHES] or list(approaches)
+    blocks = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
+    cells = uars.collect([(config, t, TEST) for t in targets for config in blocks[t]], "Table 4")
+    rows = []
+    for target in targets:
+        for config in blocks[target]:
+            folds = cells[(config, target, TEST)]
+            all_folds = cells[(transfer(config.scenario, config.approach), target, TEST)]
+            statistic, p_value = ((float("nan"), float("nan")) if not config.excluded
+                                  else paired_t_test(folds.to_numpy(), all_folds.to_numpy()))
+            rows.append({"domain": target, "dataset": display_name(target), "excluded": config.excluded,
+                         "source": display_name(config.excluded) if config.excluded else "All",
+                         "scenario": config.scenario, "approach": config.approach,
+                         "column": f"{config.scenario}-{config.approach}", "all_uar": float(all_folds.mean()),
+                         "t_statistic": statistic, "p_value": p_value, "marker": marker(statistic, p_value, alpha),
+                         "in_tex": config.approach in tex_approaches, **fold_record(folds)})
+    table = pd.DataFrame(rows)
+    table["best"] = table["uar"] == table.groupby(["domain", "column"])["uar"].transform("max")
+    first = ["domain", "dataset", "excluded", "source", "scenario", "approach", "column", "uar", "all_uar",
+             "t_statistic", "p_value", "marker", "best", "in_tex", "n_folds"]
+    return table[first + [column for column in table.columns if column not in first]]
+
+
+def render_table4_tex(table: pd.DataFrame, alpha: float) -> str:
+    """The paper's Table 4 layout: Target, Source, then A1-A4 UARs of each scenario with markers."""
+    shown = table[table["in_tex"]]
+    scenarios = list(dict.fromkeys(shown["scenario"]))
+    approaches = {s: list(dict.fromkeys(shown.loc[shown["scenario"] == s, "approach"])) for s in scenarios}
+    spans = [len(approaches[s]) for s in scenarios]
+    width = sum(spans)
+    header = [["", "", multicolumn(width, "UAR numbers")],
+              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
+              [cmidrules(3, spans) + "Target", "Source", *(a for s in scenarios for a in approaches[s])]]
+    rows, block_ends = [], []
+    for _, block in shown.groupby("domain", sort=False):
+        for position, (_, source_rows) in enumerate(block.groupby("excluded", sort=False)):
+            cells = source_rows.set_index("column")
+            source = source_rows["source"].iloc[0]
+            row = [escape(block["dataset"].iloc[0]) if position == 0 else "",
+                   "All" if source == "All" else f"-- {escape(source)}"]
+            for scenario in scenarios:
+                for approach in approaches[scenario]:
+                    cell = cells.loc[f"{scenario}-{approach}"]
+                    number = paper_number(cell["uar"])
+                    row.append((rf"\textbf{{{number}}}" if cell["best"] else number) + LATEX_MARKERS[cell["marker"]])
+            rows.append(row)
+        block_ends.append(len(rows) - 1)
+    caption = ("Domain ablation analysis: UAR after excluding a source domain from the pre-training (All: no "
+               "domain excluded). Symbol $^{\\uparrow}$ indicates that UAR has raised significantly and "
+               "$^{\\bullet}$ that it has dropped significantly against the All row (paired t-test over the folds, "
+               f"p $\\le$ {alpha:g}); the paper also prints an undefined $^{{\\downarrow}}$, never printed here. "
+               "A5 to A8 are omitted as in the paper (they are in the CSV). Highest UAR numbers for each target and "
+               "feature transference approach are highlighted in bold.")
+    return booktabs(header, rows, "ll" + "r" * width, caption, "tab:ablation", midrules_after=block_ends)
+
+
+def compare_table4(table: pd.DataFrame, paper_dir: str | Path) -> pd.DataFrame:
+    """Reported vs reproduced UAR and markers for every cell of the paper's Table 4 that this run has."""
+    reported = read_reported(paper_dir, "table4", "target")
+    reported["excluded"] = ["" if name == "All" else domain_of_dataset(name) for name in reported["excluded_source"]]
+    records = table.to_dict("records")
+    reproduced = {(row["domain"], row["excluded"], row["column"]): row["uar"] for row in records}
+    markers = {(row["domain"], row["excluded"], row["column"]): row["marker"] for row in records}
+    columns = [column for column in reported.columns if column not in ("target", "excluded_source", "domain",
+                                                                       "excluded")]
+    return compare_with_paper(reported, ["domain", "excluded"], columns, reproduced, markers)
+
+
+def write_table4(metrics_paths: MetricsPaths, paper_dir: str | Path, domains: Sequence[str], scenarios: Sequence[str],
+                 approaches: Sequence[str], ablation: bool, alpha: float, csv_path: str | Path, tex_path: str | Path,
+                 comparison_path: str | Path) -> pd.DataFrame:
+    """Build Table 4 from the metrics tables and write its CSV, LaTeX and comparison files."""
+    table = build_table4(read_metrics(metrics_paths), domains, scenarios, approaches, ablation, alpha)
+    write_outputs(table, render_table4_tex(table, alpha), compare_table4(table, paper_dir), csv_path, tex_path,
+                  comparison_path)
+    return table

@@ -1,0 +1,216 @@
+"""The metrics tables (`results/metrics/*.csv`) as table cells: fold UARs, means, checks, comparisons.
+
+Shared by Tables 2-5: one way to name a configuration, look up its fold UARs, refuse missing or
+inconsistent metrics with a message naming them, order the domains as the paper does, and compare
+reproduced cells with the paper's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sertransfer import atomic
+from sertransfer.corpora import CORPORA
+from sertransfer.tables.paper import to_float
+
+#: Identifier columns of the metrics table (strings; empty where not applicable).
+STRING_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
+TEST, VALIDATION = "test", "validation"
+#: Markers of a cell against its reference, as printed by the paper (`↓` is printed but undefined there).
+MARKERS = "↑↓•"
+
+
+class MissingMetricsError(LookupError):
+    """The metrics table lacks UARs a table needs (or has them for inconsistent folds)."""
+
+
+@dataclass(frozen=True, order=True)
+class Configuration:
+    """An evaluated model as identified in the metrics table (predictions' identifier columns)."""
+
+    experiment: str
+    model: str
+    scenario: str = ""
+    approach: str = ""
+    excluded: str = ""
+
+    @property
+    def label(self) -> str:
+        """Short name: `S1-A2`, `S1-A2 -afew`, `TT`, `pooled cnn_lstm`."""
+        if self.scenario:
+            return f"{self.scenario}-{self.approach}" + (f" -{self.excluded}" if self.excluded else "")
+        return self.approach or f"{self.experiment} {self.model}"
+
+    def describe(self) -> str:
+        """Every identifier that is set, for error messages."""
+        return " ".join(f"{name}={value}" for name, value in vars(self).items() if value)
+
+
+def pooled(model: str) -> Configuration:
+    """Table 2's CNN+LSTM (`cnn_lstm`) or CNN (`cnn`) trained on the pooled set."""
+    return Configuration("pooled", model)
+
+
+def svm_is() -> Configuration:
+    """Table 2's SVM on IS10 features trained on the pooled set."""
+    return Configuration("svm_is", "svm_is")
+
+
+def target_only() -> Configuration:
+    """Table 3's TT: the CNN+LSTM trained on the target only."""
+    return Configuration("tt", "cnn_lstm", approach="TT")
+
+
+def adaptive_svm() -> Configuration:
+    """Table 5's Adaptive SVM."""
+    return Configuration("asvm", "asvm")
+
+
+def transfer(scenario: str, approach: str, excluded: str = "") -> Configuration:
+    """A fine-tuned CNN+LSTM: Table 3 / Table 4 `All` (no `excluded`) or a Table 4 ablation."""
+    return Configuration("ablation" if excluded else "transfer", "cnn_lstm", scenario, approach, excluded)
+
+
+def display_name(domain: str) -> str:
+    """The paper's name of a domain ('emodb' -> 'Emo-DB')."""
+    return CORPORA[domain].display_name
+
+
+def ordered_domains(domains: Iterable[str]) -> list[str]:
+    """Domains sorted as the paper sorts datasets: by display name, case-insensitively."""
+    return sorted(domains, key=lambda domain: (display_name(domain).lower(), domain))
+
+
+def relative_gain(value: float, reference: float) -> float:
+    """`(value - reference) / reference`; NaN when the reference is zero."""
+    return (value - reference) / reference if reference else float("nan")
+
+
+Cell = tuple[Configuration, str, str]  # (configuration, domain, split)
+MetricsPaths = str | Path | Sequence[str | Path]  # one metrics table or several (one per experiment group)
+
+
+class FoldUARs:
+    """Fold UARs per (configuration, domain, split), read from the metrics table."""
+
+    def __init__(self, frame: pd.DataFrame, source: str = "metrics table") -> None:
+        """Index `frame` (the metrics table's columns) by cell; duplicate folds are an error."""
+        self.source = source
+        duplicated = frame.duplicated([*STRING_COLUMNS, "fold"], keep=False)
+        if duplicated.any():
+            first = frame[duplicated].iloc[0]
+            raise ValueError(f"{source}: {int(duplicated.sum())} rows repeat a (configuration, domain, split, fold),"
+                             f" e.g. {dict(first[[*STRING_COLUMNS, 'fold']])}")
+        self._cells: dict[Cell, pd.Series] = {}
+        for key, group in frame.groupby(list(STRING_COLUMNS), sort=False):
+            ident = dict(zip(STRING_COLUMNS, key))
+            domain, split = ident.pop("domain"), ident.pop("split")
+            series = pd.Series(group["uar"].to_numpy(dtype=float), index=group["fold"].astype(int).to_numpy())
+            self._cells[(Configuration(**ident), domain, split)] = series.sort_index()
+
+    def __contains__(self, cell: Cell) -> bool:
+        """Whether the metrics have fold UARs for `cell`."""
+        return cell in self._cells
+
+    def collect(self, cells: Iterable[Cell], table: str) -> dict[Cell, pd.Series]:
+        """Fold UARs of every cell a table needs; one error listing all missing cells or inconsistent folds."""
+        cells = list(dict.fromkeys(cells))
+        missing = [cell for cell in cells if cell not in self._cells]
+        if missing:
+            listed = "; ".join(f"{split} UARs of {config.describe()} on {domain}"
+                               for config, domain, split in missing[:12])
+            more = f" (and {len(missing) - 12} more)" if len(missing) > 12 else ""
+            domains = sorted({domain for _, domain, _ in missing})
+            raise MissingMetricsError(
+                f"{table} needs {len(missing)} cell(s) that {self.source} lacks, on domain(s) {', '.join(domains)}: "
+                f"{listed}{more}. Is every configured domain and configuration evaluated (rule collect_metrics)?")
+        found = {cell: self._cells[cell] for cell in cells}
+        reference: dict[str, tuple[Cell, tuple[int, ...]]] = {}
+        for cell, series in found.items():
+            folds = tuple(series.index)
+            first = reference.setdefault(cell[1], (cell, folds))
+            if folds != first[1]:
+                raise MissingMetricsError(
+                    f"{table}: {self.source} has folds {list(folds)} for {cell[2]} UARs of {cell[0].describe()} on "
+                    f"{cell[1]} but folds {list(first[1])} for {first[0][2]} UARs of {first[0][0].describe()}; "
+                    "every cell of a domain must cover the same folds")
+        return found
+
+
+def read_metrics(paths: MetricsPaths) -> FoldUARs:
+    """Read one or several metrics tables (identifier columns as strings, empty where not applicable)."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, dtype={column: str for column in STRING_COLUMNS}, keep_default_na=False)
+        absent = [column for column in (*STRING_COLUMNS, "fold", "uar") if column not in frame.columns]
+        if absent:
+            raise ValueError(f"{path} is not a metrics table: columns {absent} missing")
+        frames.append(frame)
+    if not frames:
+        raise ValueError("no metrics table given")
+    return FoldUARs(pd.concat(frames, ignore_index=True), " + ".join(str(path) for path in paths))
+
+
+def fold_record(folds: pd.Series) -> dict:
+    """A cell's mean UAR over folds, its number of folds and every fold value (`uar_fold<k>`)."""
+    return {"uar": float(folds.mean()), "n_folds": int(len(folds)),
+            **{f"uar_fold{fold}": float(value) for fold, value in folds.items()}}
+
+
+def ablation_included(domains: Sequence[str], ablation: bool) -> bool:
+    """Whether Table 4 has ablation rows: the plan runs ablations only with more than two domains."""
+    return bool(ablation) and len(domains) > 2
+
+
+def multicolumn(span: int, text: str) -> str:
+    """A centred header cell spanning `span` columns."""
+    return rf"\multicolumn{{{span}}}{{c}}{{{text}}}"
+
+
+def cmidrules(first_column: int, spans: Sequence[int]) -> str:
+    """`\\cmidrule`s under consecutive groups of `spans` columns starting at `first_column` (1-based)."""
+    rules, start = [], first_column
+    for span in spans:
+        rules.append(rf"\cmidrule(lr){{{start}-{start + span - 1}}}")
+        start += span
+    return "".join(rules) + " "
+
+
+def reported_marker(text: str) -> str:
+    """The marker printed after a reported number ('.725↑' -> '↑')."""
+    return "".join(ch for ch in text.strip() if ch in MARKERS)
+
+
+def compare_with_paper(reported: pd.DataFrame, key_columns: Sequence[str], value_columns: Sequence[str],
+                       reproduced: Mapping[tuple, float], markers: Mapping[tuple, str] | None = None) -> pd.DataFrame:
+    """Reported vs reproduced for every cell the paper has and this run reproduced (key: keys + column)."""
+    rows = []
+    for record in reported.to_dict("records"):
+        keys = {column: record[column] for column in key_columns}
+        for column in value_columns:
+            text, key = str(record.get(column, "")), (*keys.values(), column)
+            if math.isnan(to_float(text)) or key not in reproduced:
+                continue
+            value, paper = reproduced[key], to_float(text)
+            row = {**keys, "column": column, "reported": paper, "reproduced": value, "difference": value - paper}
+            if markers is not None:
+                row.update(reported_marker=reported_marker(text), reproduced_marker=markers[key])
+            rows.append(row)
+    columns = [*key_columns, "column", "reported", "reproduced", "difference"]
+    if markers is not None:
+        columns += ["reported_marker", "reproduced_marker"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write_outputs(table: pd.DataFrame, tex: str, comparison: pd.DataFrame, csv_path: str | Path,
+                  tex_path: str | Path, comparison_path: str | Path) -> None:
+    """Write a table's CSV, LaTeX and comparison with the paper, each atomically."""
+    atomic.write_text(comparison_path, comparison.to_csv(index=False))
+    atomic.write_text(tex_path, tex)
+    atomic.write_text(csv_path, table.to_csv(index=False))
