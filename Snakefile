@@ -22,6 +22,7 @@ wildcard_constraints:
     target="|".join(sorted(config["corpora"])),
     fold=r"\d+",
     pretrain_set=r"[a-z0-9_+-]+",
+    group="pooled|svm_is|tt|transfer|ablation|asvm",
 
 
 include: "workflow/rules/common.smk"

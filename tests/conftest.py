@@ -34,3 +34,14 @@ def write_tone(path: Path, seconds: float = 0.5, sample_rate: int = 16000, chann
     soundfile.write(str(path), np.repeat(signal[:, None], channels, axis=1), sample_rate, format="WAV",
                     subtype="PCM_16")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The whole workflow run once on the tiny 3-domain config: (workdir, config path, result)."""
+    from workflow_run import copy_repository, snakemake, tiny_config
+
+    workdir = copy_repository(tmp_path_factory.mktemp("tiny-run"))
+    config = tiny_config(workdir)
+    result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
+    return workdir, config, result

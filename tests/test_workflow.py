@@ -3,67 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import REPO
+from workflow_run import TINY_DOMAINS, copy_repository, snakemake
 
 pytestmark = pytest.mark.slow
-
-COPIED = ("Snakefile", "workflow", "config", "envs", "profiles", "pyproject.toml")
-
-
-def snakemake_exe() -> str:
-    """The snakemake of the running interpreter's environment."""
-    candidate = Path(sys.executable).with_name("snakemake")
-    return str(candidate) if candidate.exists() else "snakemake"
-
 
 @pytest.fixture
 def workdir(tmp_path) -> Path:
     """A copy of the repository's workflow files (no data, no results)."""
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(source, tmp_path / name)
-    return tmp_path
+    return copy_repository(tmp_path)
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run snakemake in `workdir` with the test interpreter's PATH first."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run([snakemake_exe(), *args], cwd=workdir, capture_output=True, text=True, env=env,
-                          check=False, timeout=900)
-
-
-TINY_DOMAINS = ["emodb", "iemocap", "rml"]
-
-
-def tiny_config(workdir: Path) -> Path:
-    """The demo config on three domains with fewer, shorter utterances, 2 folds and 1 epoch."""
-    config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
-    config["domains"] = TINY_DOMAINS
-    config["synthetic"] = {"speakers": 2, "utterances_per_emotion": 2, "duration_s": [0.5, 0.8]}
-    config["folds"] = {"k": 2, "strategy": "stratified"}
-    config["features"]["waveform"]["length"] = 8000
-    for stage in ("pretrain", "finetune", "target_only"):
-        config["training"][stage] = {"batch_size": 16, "max_epochs": 1, "patience": 0}
-    path = workdir / "config" / "tiny.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def test_whole_workflow_on_a_tiny_config(workdir):
-    config = tiny_config(workdir)
-    result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
+def test_whole_workflow_on_a_tiny_config(tiny_run):
+    workdir, config, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]
     table = pd.read_csv(workdir / "results" / "tables" / "table1.csv")
     assert table["domain"].tolist() == TINY_DOMAINS

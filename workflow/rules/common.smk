@@ -88,16 +88,27 @@ def target_only_predictions():
     return [f"results/predictions/tt/{j.target}/fold{j.fold}.parquet" for j in PLAN.target_only]
 
 
-def baseline_predictions():
-    """Predictions of the SVM-IS (per fold) and Adaptive SVM (per target and fold) jobs."""
-    folds = range(config["folds"]["k"])
-    return [*expand("results/predictions/svm_is/fold{fold}.parquet", fold=folds),
-            *expand("results/predictions/asvm/{target}/fold{fold}.parquet", target=DOMAINS, fold=folds)]
+#: Metrics groups: experiment group -> its predictions files (the only input of the metrics).
+METRIC_GROUPS = {
+    "pooled": lambda: [f"results/predictions/pretrain/{j.set_id}.parquet" for j in PLAN.pretrain
+                       if j.set_id.startswith("pooled-")],
+    "svm_is": lambda: expand("results/predictions/svm_is/fold{fold}.parquet", fold=range(config["folds"]["k"])),
+    "tt": target_only_predictions,
+    "transfer": lambda: [p for j, p in zip(PLAN.finetune, finetune_predictions()) if not j.excluded],
+    "ablation": lambda: [p for j, p in zip(PLAN.finetune, finetune_predictions()) if j.excluded],
+    "asvm": lambda: expand("results/predictions/asvm/{target}/fold{fold}.parquet", target=DOMAINS,
+                           fold=range(config["folds"]["k"])),
+}
 
 
-def all_predictions(wildcards=None):
-    """Every predictions file of the configuration: the only input of the metrics."""
-    return [*pretrain_predictions(), *finetune_predictions(), *target_only_predictions(), *baseline_predictions()]
+def group_predictions(wildcards):
+    """Predictions files of one metrics group."""
+    return METRIC_GROUPS[wildcards.group]()
+
+
+def metrics(*groups):
+    """Metrics tables of the given groups (those with jobs in this configuration)."""
+    return [f"results/metrics/{group}.csv" for group in groups if METRIC_GROUPS[group]()]
 
 
 def all_targets():
@@ -106,5 +117,6 @@ def all_targets():
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
         *expand("data/folds/{domain}.parquet", domain=DOMAINS),
-        "results/metrics/uar_folds.csv",
+        *metrics(*METRIC_GROUPS),
+        *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
     ]

@@ -1,0 +1,76 @@
+"""Precise invalidation (SPEC §12): after a finished run, an edit reruns only what it affects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from workflow_run import planned_jobs, snakemake
+
+pytestmark = pytest.mark.slow
+
+DOWNSTREAM = re.compile(r"collect_metrics|table[2-5]|figure_\w+|report\w*|all")
+
+
+def dry_run(workdir, config, **edits):
+    """Dry-run `all` with `config` edited (dotted keys as a__b__c) and return rule -> job count."""
+    data = yaml.safe_load(config.read_text())
+    for dotted, value in edits.items():
+        node = data
+        *parents, last = dotted.split("__")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    edited = config.with_name("edited.yaml")
+    edited.write_text(yaml.safe_dump(data))
+    result = snakemake(workdir, "-n", "all", "--configfile", str(edited))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return planned_jobs(result)
+
+
+@pytest.fixture
+def finished(tiny_run):
+    """The finished tiny run (skips the checks if the run itself failed)."""
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir, config
+
+
+def test_no_edit_nothing_to_do(finished):
+    assert dry_run(*finished) == {}
+
+
+def test_finetune_epochs_rerun_only_finetuning_and_downstream(finished):
+    jobs = dry_run(*finished, training__finetune__max_epochs=2)
+    assert jobs.get("finetune", 0) > 0
+    assert all(rule == "finetune" or DOWNSTREAM.fullmatch(rule) for rule in jobs), jobs
+
+
+def test_waveform_length_reruns_features_and_training_only(finished):
+    jobs = dry_run(*finished, features__waveform__length=8800)
+    assert jobs.get("waveform_features") == 3
+    assert {"pretrain", "finetune", "target_only"} <= set(jobs)
+    untouched = {"fetch_corpus", "ingest_corpus", "folds", "is10_features", "svm_is", "asvm_source", "asvm",
+                 "table1"}
+    assert not untouched & set(jobs), jobs
+
+
+def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
+    jobs = dry_run(*finished, baselines__asvm__C=[0.5, 5.0])
+    assert jobs.get("asvm") == 6 and jobs.get("collect_metrics") == 1
+    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "all"}, jobs
+
+
+def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):
+    workdir, config = finished
+    module = workdir / "workflow" / "sertransfer" / "baselines" / "asvm.py"
+    original = module.read_text()
+    try:
+        module.write_text(original + "\n# a code change\n")
+        result = snakemake(workdir, "-n", "all", "--configfile", str(config))
+        jobs = planned_jobs(result)
+    finally:
+        module.write_text(original)
+    assert jobs.get("asvm") == 6
+    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "all"}, jobs

@@ -1,0 +1,76 @@
+"""Running the workflow on a copy of the repository, as a new user would (shared by the workflow tests)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COPIED = ("Snakefile", "workflow", "config", "envs", "profiles", "pyproject.toml")
+TINY_DOMAINS = ["emodb", "iemocap", "rml"]
+
+
+def copy_repository(target: Path) -> Path:
+    """Copy the repository's workflow files (no data, no results) into `target`."""
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def snakemake_exe() -> str:
+    """The snakemake of the running interpreter's environment."""
+    candidate = Path(sys.executable).with_name("snakemake")
+    return str(candidate) if candidate.exists() else "snakemake"
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """Run snakemake in `workdir` with the test interpreter's PATH first."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([snakemake_exe(), *args], cwd=workdir, capture_output=True, text=True, env=env,
+                          check=False, timeout=timeout)
+
+
+def tiny_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
+    """The demo config on three domains with fewer, shorter utterances, 2 folds and 1 epoch."""
+    config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
+    config["domains"] = TINY_DOMAINS
+    config["synthetic"] = {"speakers": 2, "utterances_per_emotion": 2, "duration_s": [0.5, 0.8]}
+    config["folds"] = {"k": 2, "strategy": "stratified"}
+    config["features"]["waveform"]["length"] = 8000
+    for stage in ("pretrain", "finetune", "target_only"):
+        config["training"][stage] = {"batch_size": 16, "max_epochs": 1, "patience": 0}
+    for dotted, value in overrides.items():
+        node = config
+        *parents, last = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    path = workdir / "config" / name
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Rule -> job count from a dry run's 'Job stats' table ({} when there is nothing to do)."""
+    text = result.stdout + result.stderr
+    if "Job stats:" not in text:
+        return {}
+    table = text.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        match = re.fullmatch(r"(\S+)\s+(\d+)", line.strip())
+        if not match:
+            break
+        if match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
