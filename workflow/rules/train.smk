@@ -2,6 +2,23 @@
 # The jobs come from sertransfer.plan.build_plan(config); see its docstring for the set ids.
 
 
+# Conda env of the training rules: TensorFlow with CUDA (envs/train-gpu.yaml) for a rule whose GPU
+# request is raised with --set-resources (`gpu` above 0, a `gpu_model`, or a `gres` naming a gpu;
+# profiles/slurm does this), the CPU build (envs/train.yaml) otherwise (the rules declare gpu=0).
+TRAIN_OVERRIDES = {
+    name: {key: str(getattr(value, "raw", value))
+           for key, value in (workflow.resource_settings.overwrite_resources.get(name) or {}).items()}
+    for name in ("pretrain", "finetune", "target_only")
+}
+TRAIN_ENV = {
+    name: "../../envs/train-gpu.yaml"
+    if requested.get("gpu", "0") not in ("0", "", "None") or "gpu_model" in requested
+    or "gpu" in requested.get("gres", "")
+    else "../../envs/train.yaml"
+    for name, requested in TRAIN_OVERRIDES.items()
+}
+
+
 rule pretrain:
     input:
         caches=pretrain_caches,
@@ -23,7 +40,7 @@ rule pretrain:
         runtime=720,
         gpu=0,
     conda:
-        "../../envs/train.yaml"
+        TRAIN_ENV["pretrain"]
     script:
         "../scripts/pretrain.py"
 
@@ -48,7 +65,7 @@ rule finetune:
         runtime=720,
         gpu=0,
     conda:
-        "../../envs/train.yaml"
+        TRAIN_ENV["finetune"]
     script:
         "../scripts/finetune.py"
 
@@ -71,6 +88,6 @@ rule target_only:
         runtime=360,
         gpu=0,
     conda:
-        "../../envs/train.yaml"
+        TRAIN_ENV["target_only"]
     script:
         "../scripts/target_only.py"

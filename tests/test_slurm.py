@@ -1,0 +1,189 @@
+"""profiles/slurm on a real SLURM cluster: the tiny 3-domain workflow submitted job by job through sbatch.
+
+CI starts a single-node cluster on localhost with `scripts/slurm-local.sh start` (no GPUs, no
+accounting); without a reachable cluster the end-to-end test is skipped with the reason. The CI
+overrides (the local partition, no GPUs, a short status-check interval) are passed on the command
+line on top of the profile's own values, read from profiles/slurm/config.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+from workflow_run import TINY_DOMAINS, copy_repository, planned_jobs, snakemake, tiny_config
+
+PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
+TRAINING_RULES = ("pretrain", "finetune", "target_only")
+GPU_KEYS = ("gpu", "gpu_model", "gres", "slurm_partition")   # what the CI cluster cannot honour
+JOBNAME_PREFIX = "sertransfer_ci"
+# A subset of `all` that still has every kind of job (18 SLURM jobs today): corpus jobs, both feature kinds,
+# folds, a training job (TT, a rule with a `gpu` resource), a baseline (SVM-IS), metrics, Table 1.
+TARGETS = ("results/tables/table1.csv", "results/tables/table1.tex", "results/tables/table1_vs_paper.csv",
+           "results/metrics/svm_is.csv", "results/predictions/tt/rml/fold0.parquet")
+
+
+def profile() -> dict:
+    return yaml.safe_load(PROFILE.read_text())
+
+
+def run_command(*args: str, timeout: int = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), capture_output=True, text=True, check=False, timeout=timeout)
+
+
+def unavailable(reason: str):
+    """Skip, or fail where a cluster is required (CI sets SERTRANSFER_REQUIRE_SLURM=1)."""
+    if os.environ.get("SERTRANSFER_REQUIRE_SLURM") == "1":
+        pytest.fail(f"SERTRANSFER_REQUIRE_SLURM=1 but {reason}")
+    pytest.skip(reason)
+
+
+def default_partition() -> str:
+    """The default partition of the reachable cluster; skips the test when there is none."""
+    if shutil.which("sinfo") is None:
+        unavailable("no SLURM client (sinfo) on PATH; CI installs slurm-wlm and runs scripts/slurm-local.sh start")
+    try:
+        result = run_command("sinfo", "-h", "-o", "%P %a %D %t")
+    except subprocess.TimeoutExpired:
+        unavailable("sinfo timed out: no SLURM controller reachable (scripts/slurm-local.sh start)")
+    if result.returncode != 0:
+        error = " | ".join(line for line in result.stderr.splitlines() if line.strip())[:300]
+        unavailable(f"no SLURM cluster reachable (sinfo: {error}); "
+                    "start one with scripts/slurm-local.sh start")
+    rows = [line.split() for line in result.stdout.splitlines()]   # partition, avail, nodes, state
+    default = [row[0].rstrip("*") for row in rows if len(row) == 4 and row[0].endswith("*") and row[1] == "up"
+               and row[3].rstrip("*~#!%$@^-") in ("idle", "mix", "alloc", "comp")]
+    if not default:
+        unavailable(f"SLURM cluster has no usable default partition (sinfo: {result.stdout.strip()[:200]})")
+    return default[0]
+
+
+def ci_overrides(partition: str) -> list[str]:
+    """Command-line overrides of the profile for the CI cluster: its partition and no GPUs.
+
+    A command-line list replaces the profile's whole list, so the profile's other values are
+    passed again, unchanged."""
+    config = profile()
+    defaults = {**config["default-resources"], "slurm_partition": partition, "gpu": 0}
+    set_resources = []
+    for rule, resources in config["set-resources"].items():
+        kept = {key: value for key, value in resources.items() if key not in GPU_KEYS}
+        if rule in TRAINING_RULES:
+            kept["gpu"] = 0
+        set_resources += [f"{rule}:{key}={value}" for key, value in kept.items()]
+    return ["--default-resources", *[f"{key}={value}" for key, value in defaults.items()],
+            "--set-resources", *set_resources,
+            "--slurm-init-seconds-before-status-checks", "5",
+            "--slurm-jobname-prefix", JOBNAME_PREFIX,
+            "--slurm-keep-successful-logs",
+            "--max-threads", "1",      # two single-CPU jobs side by side on a 2-core CI machine
+            "--jobs", "4"]
+
+
+def cancel_our_jobs() -> None:
+    listed = run_command("squeue", "-h", "-o", "%i %j")
+    ours = [line.split()[0] for line in listed.stdout.splitlines() if JOBNAME_PREFIX in line]
+    if ours:
+        run_command("scancel", *ours)
+
+
+@pytest.fixture(scope="module")
+def slurm_run(tmp_path_factory):
+    """The tiny workflow run once through profiles/slurm: (workdir, config, result, partition, planned)."""
+    partition = default_partition()
+    workdir = copy_repository(tmp_path_factory.mktemp("slurm-run"))
+    config = tiny_config(workdir)
+    args = (*TARGETS, "--profile", "profiles/slurm", *ci_overrides(partition), "--configfile", str(config))
+    planned = planned_jobs(snakemake(workdir, "-n", *args))
+    try:
+        result = snakemake(workdir, *args, timeout=780)
+    finally:
+        cancel_our_jobs()
+    return workdir, args, result, partition, planned
+
+
+@pytest.mark.slow
+def test_tiny_workflow_runs_through_slurm(slurm_run):
+    workdir, args, result, partition, planned = slurm_run
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+
+    # Every job went through sbatch; SLURM ran each one, on the CI partition, without a GPU.
+    submitted = dict(re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", output))
+    assert planned.get("target_only") == 1 and planned.get("svm_is") == 2, planned
+    assert len(submitted) == sum(planned.values()), output[-3000:]
+    job_ids = set(submitted.values())
+    logs = {path.stem: path for path in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
+    assert job_ids <= set(logs), f"missing slurm logs: {sorted(job_ids - set(logs))}"
+    for job_id in job_ids:   # each SLURM job ran the Snakemake job inside it
+        text = logs[job_id].read_text()
+        assert "Finished jobid" in text and "1 of 1 steps (100%) done" in text, text[-2000:]
+    fields = "JobID:20,State:20,Partition:40,tres-per-job:40,tres-per-node:40,Name:100,Comment:200"
+    listed = run_command("squeue", "-h", "-t", "all", "-j", ",".join(sorted(job_ids)), "-O", fields)
+    known = {line.split()[0]: line.split()[1:] for line in listed.stdout.splitlines()}
+    assert known, f"squeue knows none of the jobs (MinJobAge too low?): {listed.stderr}"
+    rules = set()
+    for job_id, (state, job_partition, per_job, per_node, name, comment) in known.items():
+        assert state == "COMPLETED" and job_partition == partition, (job_id, state, job_partition)
+        assert "gpu" not in per_job + per_node, (job_id, per_job, per_node)
+        assert name.startswith(JOBNAME_PREFIX), (job_id, name)
+        rules.add(comment.split("_wildcards_")[0])
+    if len(known) == len(job_ids):   # squeue still lists them all (MinJobAge >= the test's duration)
+        assert {"rule_fetch_corpus", "rule_ingest_corpus", "rule_waveform_features", "rule_is10_features",
+                "rule_folds", "rule_target_only", "rule_svm_is", "rule_collect_metrics", "rule_table1"} == rules
+
+    # The outputs.
+    table = pd.read_csv(workdir / "results" / "tables" / "table1.csv")
+    assert table["domain"].tolist() == TINY_DOMAINS
+    metrics = pd.read_csv(workdir / "results" / "metrics" / "svm_is.csv")
+    assert sorted(set(metrics["domain"])) == sorted(TINY_DOMAINS) and metrics["uar"].between(0, 1).all()
+    tt = pd.read_parquet(workdir / "results" / "predictions" / "tt" / "rml" / "fold0.parquet")
+    assert len(tt) > 0 and set(tt["utterance_id"].str.split("/").str[0]) == {"rml"}
+    again = snakemake(workdir, "-n", *args)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_profile_asks_for_gpus_and_the_cuda_env_on_the_training_rules():
+    from snakemake.cli import parse_set_resources
+
+    config = profile()
+    assert config["executor"] == "slurm" and config["slurm-status-command"] == "squeue"
+    for rule in TRAINING_RULES:
+        assert config["set-resources"][rule]["gpu"] == 1
+    namespace = train_env_function()
+    from_profile = parse_set_resources([f"{rule}:{key}={value}" for rule, resources in config["set-resources"].items()
+                                        for key, value in resources.items()])
+    for rule in TRAINING_RULES:
+        assert namespace(from_profile)(rule) == "../../envs/train-gpu.yaml"
+    assert namespace({})("pretrain") == "../../envs/train.yaml"
+    cpu = parse_set_resources(["pretrain:gpu=0", "finetune:runtime=10"])
+    assert namespace(cpu)("pretrain") == namespace(cpu)("finetune") == "../../envs/train.yaml"
+    other = parse_set_resources(["pretrain:gres=gpu:a100:1", "finetune:gpu_model=h100"])
+    assert namespace(other)("pretrain") == namespace(other)("finetune") == "../../envs/train-gpu.yaml"
+
+
+def train_env_function():
+    """TRAIN_ENV of workflow/rules/train.smk for a workflow run with the given --set-resources."""
+    from types import SimpleNamespace
+
+    source = (REPO / "workflow" / "rules" / "train.smk").read_text()
+    code = re.search(r"^TRAIN_OVERRIDES = .*?(?=^rule )", source, flags=re.S | re.M).group(0)
+
+    def bind(overwrite_resources):
+        scope = {"workflow": SimpleNamespace(resource_settings=SimpleNamespace(
+            overwrite_resources=overwrite_resources))}
+        exec(code, scope)
+        return scope["TRAIN_ENV"].__getitem__
+
+    return bind
+
+
+def test_local_cluster_script_is_valid_bash():
+    result = run_command("bash", "-n", str(REPO / "scripts" / "slurm-local.sh"))
+    assert result.returncode == 0, result.stderr
