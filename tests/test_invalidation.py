@@ -20,7 +20,7 @@ def dry_run(workdir, config, **edits):
         node = data
         *parents, last = dotted.split("__")
         for key in parents:
-            node = node[key]
+            node = node.setdefault(key, {})  # keys left to the schema defaults are absent from the file
         node[last] = value
     edited = config.with_name("edited.yaml")
     edited.write_text(yaml.safe_dump(data))
