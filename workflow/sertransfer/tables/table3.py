@@ -15,8 +15,8 @@ import pandas as pd
 from sertransfer.metrics import paired_t_test
 from sertransfer.tables.latex import booktabs, escape, paper_number
 from sertransfer.tables.paper import read_reported
-from sertransfer.tables.uars import (TEST, FoldUARs, MetricsPaths, cmidrules, compare_with_paper, display_name,
-                                     fold_record, multicolumn, ordered_domains, read_metrics, relative_gain,
+from sertransfer.tables.uars import (TEST, FoldUARs, MetricsPaths, compare_with_paper, display_name,
+                                     fold_record, ordered_domains, read_metrics, scenario_header, relative_gain,
                                      target_only, transfer, write_outputs)
 
 #: Degrees of freedom removed by the Std row: the sample standard deviation over targets.
@@ -67,13 +67,8 @@ def build_table3(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str
 def render_table3_tex(table: pd.DataFrame) -> str:
     """The paper's Table 3 layout: Target, TT UAR, gains grouped by scenario, then Average and Std."""
     gains = table[table["column"] != "TT"]
-    scenarios = list(dict.fromkeys(gains["scenario"]))
-    approaches = {s: list(dict.fromkeys(gains.loc[gains["scenario"] == s, "approach"])) for s in scenarios}
-    spans = [len(approaches[s]) for s in scenarios]
-    width = sum(spans)
-    header = [["", "UAR", multicolumn(width, "Gains over TT")],
-              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
-              [cmidrules(3, spans) + "Target", "TT", *(a for s in scenarios for a in approaches[s])]]
+    header, scenarios, approaches = scenario_header(gains, "Gains over TT", "TT")
+    width = sum(len(names) for names in approaches.values())
     rows = []
     for domain, frame in table.groupby("domain", sort=False):
         cells = frame.set_index("column")

@@ -17,9 +17,9 @@ import pandas as pd
 from sertransfer.metrics import paired_t_test
 from sertransfer.tables.latex import booktabs, escape, paper_number
 from sertransfer.tables.paper import domain_of_dataset, read_reported
-from sertransfer.tables.uars import (TEST, Configuration, FoldUARs, MetricsPaths, ablation_included, cmidrules,
-                                     compare_with_paper, display_name, fold_record, multicolumn, ordered_domains,
-                                     read_metrics, transfer, write_outputs)
+from sertransfer.tables.uars import (TEST, Configuration, FoldUARs, MetricsPaths, ablation_included,
+                                     compare_with_paper, display_name, fold_record, ordered_domains,
+                                     read_metrics, scenario_header, transfer, write_outputs)
 
 #: Approaches printed in the .tex, as in the paper ("We omitted UAR numbers for A5 to A8"); the CSV has all
 #: (all are printed when none of these is configured).
@@ -78,13 +78,8 @@ def build_table4(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str
 def render_table4_tex(table: pd.DataFrame, alpha: float) -> str:
     """The paper's Table 4 layout: Target, Source, then A1-A4 UARs of each scenario with markers."""
     shown = table[table["in_tex"]]
-    scenarios = list(dict.fromkeys(shown["scenario"]))
-    approaches = {s: list(dict.fromkeys(shown.loc[shown["scenario"] == s, "approach"])) for s in scenarios}
-    spans = [len(approaches[s]) for s in scenarios]
-    width = sum(spans)
-    header = [["", "", multicolumn(width, "UAR numbers")],
-              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
-              [cmidrules(3, spans) + "Target", "Source", *(a for s in scenarios for a in approaches[s])]]
+    header, scenarios, approaches = scenario_header(shown, "UAR numbers", "Source")
+    width = sum(len(names) for names in approaches.values())
     rows, block_ends = [], []
     for _, block in shown.groupby("domain", sort=False):
         for position, (_, source_rows) in enumerate(block.groupby("excluded", sort=False)):

@@ -214,3 +214,18 @@ def write_outputs(table: pd.DataFrame, tex: str, comparison: pd.DataFrame, csv_p
     atomic.write_text(comparison_path, comparison.to_csv(index=False))
     atomic.write_text(tex_path, tex)
     atomic.write_text(csv_path, table.to_csv(index=False))
+
+
+def scenario_header(frame: pd.DataFrame, title: str, second: str) -> tuple[list[list[str]], list[str], dict]:
+    """The three header rows shared by Tables 3 and 4: title over all columns, scenarios, approaches.
+
+    Returns the header, the scenarios and each scenario's approaches, in the frame's order.
+    """
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    approaches = {s: list(dict.fromkeys(frame.loc[frame["scenario"] == s, "approach"])) for s in scenarios}
+    spans = [len(approaches[s]) for s in scenarios]
+    width = sum(spans)
+    header = [["", "" if second != "TT" else "UAR", multicolumn(width, title)],
+              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
+              [cmidrules(3, spans) + "Target", second, *(a for s in scenarios for a in approaches[s])]]
+    return header, scenarios, approaches
