@@ -9,6 +9,8 @@ min_version("9.0")
 
 configfile: "config/config.yaml"
 
+report: "workflow/report/workflow.rst"
+
 # The workflow's logic lives in the package under workflow/sertransfer (rule scripts import it too).
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
@@ -33,6 +35,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -62,6 +62,11 @@ def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
     assert set(jobs) <= {"asvm", "collect_metrics", "table5", "all"}, jobs
 
 
+def test_alpha_reruns_only_table4_and_its_figures(finished):
+    jobs = dry_run(*finished, evaluate__alpha=0.01)
+    assert set(jobs) == {"table4", "figure_table4", "all"}, jobs
+
+
 def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):
     workdir, config = finished
     module = workdir / "workflow" / "sertransfer" / "baselines" / "asvm.py"

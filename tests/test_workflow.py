@@ -42,8 +42,25 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     assert (workdir / "results" / "models" / "pretrain" / "s2xemodb+iemocap.keras").is_file()
     for predictions in ("svm_is/fold0.parquet", "asvm/emodb/fold1.parquet", "tt/iemocap/fold0.parquet"):
         assert len(pd.read_parquet(workdir / "results" / "predictions" / predictions)) > 0
+    for table in (2, 3, 4, 5):
+        assert (workdir / "results" / "tables" / f"table{table}.csv").stat().st_size > 0
+    figures = sorted(p.name for p in (workdir / "results" / "figures").glob("*.png"))
+    expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png"}
+    expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in TINY_DOMAINS}
+    assert set(figures) == expected
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run):
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = workdir / "results" / "report.html"
+    made = snakemake(workdir, "--report", str(report), "--configfile", str(config))
+    assert made.returncode == 0, made.stderr[-3000:]
+    html = report.read_text(errors="replace")
+    for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png"):
+        assert name in html, name
 
 
 def test_paper_config_plans_without_corpora(workdir):

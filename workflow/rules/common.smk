@@ -112,11 +112,14 @@ def metrics(*groups):
 
 
 def all_targets():
-    """Targets of the all rule: Table 1, features, folds and every training job's predictions."""
+    """Targets of the all rule: features, folds, metrics, Tables 1-5 and the figures."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
         *expand("data/folds/{domain}.parquet", domain=DOMAINS),
         *metrics(*METRIC_GROUPS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
+        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves"]),
+        *expand("results/figures/table4_{scenario}.png", scenario=config["transfer"]["scenarios"]),
+        *expand("results/figures/{kind}_{target}.png", kind=["confusion", "learning_curves"], target=DOMAINS),
     ]

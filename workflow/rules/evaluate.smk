@@ -10,7 +10,7 @@ rule collect_metrics:
         uar="results/metrics/{group}.csv",
     params:
         domains=DOMAINS,
-        evaluate=config["evaluate"],
+        restrict_to_domain_labels=config["evaluate"]["restrict_to_domain_labels"],
         code=code_fingerprint("sertransfer.metrics"),
     log:
         "logs/evaluate/collect_metrics/{group}.log",

@@ -15,7 +15,7 @@ with logged(snakemake.log[0]) as log:
     labels = {d: sorted(read_manifest(m)["emotion"].unique())
               for d, m in zip(snakemake.params.domains, snakemake.input.manifests)}
     predictions = read_predictions(snakemake.input.predictions)
-    table = fold_uars(predictions, labels, snakemake.params.evaluate["restrict_to_domain_labels"])
+    table = fold_uars(predictions, labels, snakemake.params.restrict_to_domain_labels)
     atomic.write_text(snakemake.output.uar, table.to_csv(index=False))
     log.info("%d predictions rows from %d files -> %d fold UARs", len(predictions), len(snakemake.input.predictions),
              len(table))

@@ -1,0 +1,152 @@
+# Figures stage (SPEC section 10): heatmaps of Tables 3 and 4, confusion matrices, learning curves.
+# Every figure is marked for `snakemake --report results/report.html` (captions in workflow/report/).
+
+# Table 3 fine-tuning jobs (no excluded source) per target: inputs of its confusion matrix and curves.
+TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded] for t in DOMAINS}
+
+
+rule figure_table3_gains:
+    input:
+        metrics=metrics("tt", "transfer"),
+    output:
+        png=report(
+            "results/figures/table3_gains.png",
+            caption="../report/table3_gains.rst",
+            category="Figures",
+            subcategory="Table 3: gains over TT",
+        ),
+    params:
+        domains=DOMAINS,
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/table3_gains.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_table3.py"
+
+
+rule figure_table4:
+    input:
+        metrics=metrics("transfer", "ablation"),
+    output:
+        png=report(
+            "results/figures/table4_{scenario}.png",
+            caption="../report/table4_heatmap.rst",
+            category="Figures",
+            subcategory="Table 4: domain ablation",
+            labels={"scenario": "{scenario}"},
+        ),
+    wildcard_constraints:
+        scenario="S1|S2",
+    params:
+        domains=DOMAINS,
+        approaches=list(config["transfer"]["approaches"]),
+        ablation=config["transfer"]["ablation"],
+        alpha=config["evaluate"]["alpha"],
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/table4_{scenario}.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_table4.py"
+
+
+rule figure_confusion:
+    input:
+        metrics=metrics("transfer"),
+        manifest="data/manifests/{target}.parquet",
+        predictions=lambda w: [
+            f"results/predictions/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.parquet"
+            for j in TABLE3_JOBS[w.target]
+        ],
+    output:
+        png=report(
+            "results/figures/confusion_{target}.png",
+            caption="../report/confusion.rst",
+            category="Figures",
+            subcategory="Confusion matrices",
+            labels={"target": "{target}"},
+        ),
+    params:
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        restrict=config["evaluate"]["restrict_to_domain_labels"],
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/confusion_{target}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_confusion.py"
+
+
+rule figure_learning_curves:
+    input:
+        tt=lambda w: [
+            f"results/histories/tt/{j.target}/fold{j.fold}.json"
+            for j in PLAN.target_only
+            if j.target == w.target
+        ],
+        finetune=lambda w: [
+            f"results/histories/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.json"
+            for j in TABLE3_JOBS[w.target]
+        ],
+    output:
+        png=report(
+            "results/figures/learning_curves_{target}.png",
+            caption="../report/learning_curves.rst",
+            category="Figures",
+            subcategory="Learning curves",
+            labels={"curves": "{target}"},
+        ),
+    params:
+        finetune_jobs=lambda w: [job_params(j) for j in TABLE3_JOBS[w.target]],
+        approaches=config["transfer"]["approaches"],
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/learning_curves_{target}.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_learning_curves.py"
+
+
+rule figure_pretrain_curves:
+    input:
+        histories=[f"results/histories/pretrain/{j.set_id}.json" for j in PLAN.pretrain],
+    output:
+        png=report(
+            "results/figures/pretrain_curves.png",
+            caption="../report/pretrain_curves.rst",
+            category="Figures",
+            subcategory="Learning curves",
+            labels={"curves": "pretraining (every set)"},
+        ),
+    params:
+        jobs=[job_params(j) for j in PLAN.pretrain],
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/pretrain_curves.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_pretrain_curves.py"
