@@ -59,12 +59,12 @@ def test_waveform_length_reruns_features_and_training_only(finished):
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
     jobs = dry_run(*finished, baselines__asvm__C=[0.5, 5.0])
     assert jobs.get("asvm") == 6 and jobs.get("collect_metrics") == 1
-    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "all"}, jobs
+    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "report", "all"}, jobs
 
 
 def test_alpha_reruns_only_table4_and_its_figures(finished):
     jobs = dry_run(*finished, evaluate__alpha=0.01)
-    assert set(jobs) == {"table4", "figure_table4", "all"}, jobs
+    assert set(jobs) == {"table4", "figure_table4", "report", "all"}, jobs
 
 
 def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):
@@ -78,4 +78,4 @@ def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finishe
     finally:
         module.write_text(original)
     assert jobs.get("asvm") == 6
-    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "all"}, jobs
+    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "report", "all"}, jobs

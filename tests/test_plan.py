@@ -35,6 +35,32 @@ def test_paper_job_counts(paper):
     assert len({(j.pretrain.set_id, j.target, j.fold) for j in plan.finetune}) == len(plan.finetune)
 
 
+def test_finetuning_grouped_by_pretrained_model(paper):
+    _, plan, _, _ = paper
+    grouped = plan.finetune_by_set()
+    # every model but the CNN's serves fine-tuning; every unit is in exactly one group, of its own model
+    assert sorted(grouped) == sorted(j.set_id for j in plan.pretrain if not j.set_id.startswith("pooled-cnn-"))
+    assert [j for jobs in grouped.values() for j in jobs] == sorted(plan.finetune, key=lambda j: list(grouped).index(
+        j.pretrain.set_id))
+    assert all(job.pretrain.set_id == set_id for set_id, jobs in grouped.items() for job in jobs)
+    sizes = {set_id.split("-")[0][:3]: len(jobs) for set_id, jobs in grouped.items()}
+    assert sizes == {"poo": 6, "s2": 5, "s1x": 5, "s2x": 10}   # targets x folds each model serves
+    for jobs in grouped.values():   # a model is all-ablation or all-"All": its outputs go to one metrics group
+        assert len({bool(job.excluded) for job in jobs}) == 1
+
+
+def test_jobs_survive_their_rule_params(paper):
+    from dataclasses import asdict
+
+    from sertransfer.plan import finetune_job_from_params, pretrain_job_from_params
+
+    _, plan, _, _ = paper
+    for job in plan.finetune[::37]:
+        params = __import__("json").loads(__import__("json").dumps(asdict(job)))   # as Snakemake passes them
+        assert finetune_job_from_params(params) == job
+        assert pretrain_job_from_params(params["pretrain"]) == job.pretrain
+
+
 def test_no_leakage_anywhere_in_the_paper_plan(paper):
     config, plan, folds, labels = paper
     kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}

@@ -11,7 +11,7 @@ from conftest import REPO, SIX
 from sertransfer.config import load_config
 from sertransfer.features.waveform import extract_waveforms
 from sertransfer.folds import assign_folds, write_folds
-from sertransfer.jobs import JobData, run_finetune, run_pretrain, run_target_only
+from sertransfer.jobs import JobData, run_finetune, run_finetune_set, run_pretrain, run_target_only
 from sertransfer.network import WEIGHT_LAYERS, build_network, compile_network, load_network
 from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob
 from sertransfer.predictions import read_predictions
@@ -107,6 +107,28 @@ def test_pretrain_finetune_and_a1_equals_pretrained(config, data, tmp_path):
     assert np.allclose(a1[[f"p_{e}" for e in SIX]].to_numpy(), expected, atol=1e-6)
     same_pooled = pooled.set_index("utterance_id").loc[a1.index, [f"p_{e}" for e in SIX]].to_numpy()
     assert np.allclose(same_pooled, expected, atol=1e-6)  # S1-A1 == the pooled model's predictions
+
+
+def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(config, data, tmp_path):
+    job_data, root = data
+    pretrain = PretrainJob("s2x-test", "cnn_lstm", ("emodb",), None, ("rml",))
+    model = tmp_path / "m.keras"
+    run_pretrain(pretrain, config, job_data, model, tmp_path / "p.parquet", tmp_path / "p.json", threads=1)
+    units = [FinetuneJob(pretrain, "rml", fold, "S2") for fold in (0, 1)]
+    caches, folds = job_data.caches, {"rml": root / "rml-f.parquet"}
+    run_finetune_set(units, config, caches, folds, model, tmp_path / "pred", tmp_path / "hist", threads=1)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("fold*")) == [
+        "hist/rml/fold0.json", "hist/rml/fold1.json", "pred/rml/fold0.parquet", "pred/rml/fold1.parquet"]
+    alone = tmp_path / "alone.parquet"   # a unit inside the set job == the same unit run on its own
+    run_finetune(units[1], config, JobData({"rml": caches["rml"]}, folds), model, alone, tmp_path / "a.json",
+                 threads=1)
+    pd.testing.assert_frame_equal(read_predictions(tmp_path / "pred" / "rml" / "fold1.parquet"),
+                                  read_predictions(alone))
+    with pytest.raises(ValueError, match="one pretrained model"):
+        other = PretrainJob("other", "cnn_lstm", ("emodb",), None, ("rml",))
+        run_finetune_set([*units, FinetuneJob(other, "rml", 0, "S2")], config, caches, folds, model,
+                         tmp_path / "x", tmp_path / "y", threads=1)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
 def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):

@@ -1,4 +1,5 @@
 # Input functions, settings and code fingerprints shared by the rules.
+import os
 from dataclasses import asdict
 
 from sertransfer.fingerprint import code_fingerprint
@@ -8,7 +9,7 @@ DOMAINS = list(config["domains"])
 REPO = Path(workflow.basedir)
 PLAN = build_plan(config)
 PRETRAIN = PLAN.pretrain_by_id()
-FINETUNE = {(job.pretrain.set_id, job.target, job.fold): job for job in PLAN.finetune}
+FINETUNE_BY_SET = PLAN.finetune_by_set()
 
 
 def corpus_settings(wildcards):
@@ -16,14 +17,23 @@ def corpus_settings(wildcards):
     return config["corpora"][wildcards.domain]
 
 
+def unique(items):
+    """The items in first-seen order, each once."""
+    return list(dict.fromkeys(items))
+
+
 def repo_path(relative):
-    """A file shipped with the repository (independent of the working directory)."""
-    return str(REPO / relative)
+    """A file shipped with the repository, relative to the working directory.
+
+    Relative, so that a run directory moved or copied elsewhere (with its results) stays up to date:
+    absolute paths in params or inputs would change and rerun everything downstream.
+    """
+    return os.path.relpath(REPO / relative)
 
 
 def paper_reported(table):
-    """The paper's numbers for `table` (tables.paper_reported, relative to the repository)."""
-    return str(REPO / config["tables"]["paper_reported"] / f"{table}.csv")
+    """The paper's numbers for `table` (tables.paper_reported, in the repository)."""
+    return repo_path(Path(config["tables"]["paper_reported"]) / f"{table}.csv")
 
 
 def manifests(wildcards=None):
@@ -72,10 +82,36 @@ def pretrain_mem_mb(wildcards, attempt):
     return int(3000 + 2 * utterances * config["features"]["waveform"]["length"] * 4 / 1e6) * attempt
 
 
-def finetune_predictions():
-    """Predictions of every fine-tuning job of the plan."""
-    return [f"results/predictions/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.parquet"
-            for j in PLAN.finetune]
+def finetune_targets(wildcards):
+    """Targets a pretrained model is fine-tuned on, in plan order."""
+    return unique(job.target for job in FINETUNE_BY_SET[wildcards.pretrain_set])
+
+
+def finetune_caches(wildcards):
+    """Waveform caches of the targets of a fine-tuning set job."""
+    return expand("data/features/waveform/{domain}.parquet", domain=finetune_targets(wildcards))
+
+
+def finetune_folds(wildcards):
+    """Folds of the targets of a fine-tuning set job."""
+    return expand("data/folds/{domain}.parquet", domain=finetune_targets(wildcards))
+
+
+def finetune_outputs(kind, excluded=None):
+    """Output directories (kind: predictions | histories) of the fine-tuning set jobs.
+
+    With `excluded` True / False only the sets whose jobs do / do not leave a source domain out
+    (Table 4's ablation / Tables 3 and 5); every job of a set agrees on that.
+    """
+    chosen = [set_id for set_id, jobs in FINETUNE_BY_SET.items()
+              if excluded is None or all(bool(job.excluded) == excluded for job in jobs)]
+    return [f"results/{kind}/finetune/{set_id}" for set_id in chosen]
+
+
+def finetune_file(kind, job):
+    """The file of one fine-tuning job inside its set's output directory."""
+    suffix = "parquet" if kind == "predictions" else "json"
+    return f"results/{kind}/finetune/{job.pretrain.set_id}/{job.target}/fold{job.fold}.{suffix}"
 
 
 def pretrain_predictions():
@@ -94,8 +130,8 @@ METRIC_GROUPS = {
                        if j.set_id.startswith("pooled-")],
     "svm_is": lambda: expand("results/predictions/svm_is/fold{fold}.parquet", fold=range(config["folds"]["k"])),
     "tt": target_only_predictions,
-    "transfer": lambda: [p for j, p in zip(PLAN.finetune, finetune_predictions()) if not j.excluded],
-    "ablation": lambda: [p for j, p in zip(PLAN.finetune, finetune_predictions()) if j.excluded],
+    "transfer": lambda: finetune_outputs("predictions", excluded=False),
+    "ablation": lambda: finetune_outputs("predictions", excluded=True),
     "asvm": lambda: expand("results/predictions/asvm/{target}/fold{fold}.parquet", target=DOMAINS,
                            fold=range(config["folds"]["k"])),
 }
@@ -111,15 +147,28 @@ def metrics(*groups):
     return [f"results/metrics/{group}.csv" for group in groups if METRIC_GROUPS[group]()]
 
 
+def figures():
+    """Every figure of the configured domains and scenarios."""
+    return [
+        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves"]),
+        *expand("results/figures/table4_{scenario}.png", scenario=config["transfer"]["scenarios"]),
+        *expand("results/figures/{kind}_{target}.png", kind=["confusion", "learning_curves"], target=DOMAINS),
+    ]
+
+
+def report_inputs():
+    """The files shown in the report: Tables 1-5 (CSV) and every figure."""
+    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures()]
+
+
 def all_targets():
-    """Targets of the all rule: features, folds, metrics, Tables 1-5 and the figures."""
+    """Targets of the all rule: features, folds, metrics, Tables 1-5, the figures and the report."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
         *expand("data/folds/{domain}.parquet", domain=DOMAINS),
         *metrics(*METRIC_GROUPS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
-        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves"]),
-        *expand("results/figures/table4_{scenario}.png", scenario=config["transfer"]["scenarios"]),
-        *expand("results/figures/{kind}_{target}.png", kind=["confusion", "learning_curves"], target=DOMAINS),
+        *figures(),
+        "results/report.html",
     ]

@@ -1,4 +1,7 @@
 # Figures stage (SPEC section 10): heatmaps of Tables 3 and 4, confusion matrices, learning curves.
+
+localrules:
+    report,
 # Every figure is marked for `snakemake --report results/report.html` (captions in workflow/report/).
 
 # Table 3 fine-tuning jobs (no excluded source) per target: inputs of its confusion matrix and curves.
@@ -65,10 +68,7 @@ rule figure_confusion:
     input:
         metrics=metrics("transfer"),
         manifest="data/manifests/{target}.parquet",
-        predictions=lambda w: [
-            f"results/predictions/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.parquet"
-            for j in TABLE3_JOBS[w.target]
-        ],
+        predictions=lambda w: unique(f"results/predictions/finetune/{j.pretrain.set_id}" for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
             "results/figures/confusion_{target}.png",
@@ -100,10 +100,7 @@ rule figure_learning_curves:
             for j in PLAN.target_only
             if j.target == w.target
         ],
-        finetune=lambda w: [
-            f"results/histories/finetune/{j.pretrain.set_id}/{j.target}/fold{j.fold}.json"
-            for j in TABLE3_JOBS[w.target]
-        ],
+        finetune=lambda w: unique(f"results/histories/finetune/{j.pretrain.set_id}" for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
             "results/figures/learning_curves_{target}.png",
@@ -114,6 +111,7 @@ rule figure_learning_curves:
         ),
     params:
         finetune_jobs=lambda w: [job_params(j) for j in TABLE3_JOBS[w.target]],
+        finetune_histories=lambda w: [finetune_file("histories", j) for j in TABLE3_JOBS[w.target]],
         approaches=config["transfer"]["approaches"],
         code=code_fingerprint("sertransfer.figures"),
     log:
@@ -150,3 +148,22 @@ rule figure_pretrain_curves:
         "../../envs/core.yaml"
     script:
         "../scripts/figure_pretrain_curves.py"
+
+
+rule report:
+    input:
+        report_inputs(),
+    output:
+        html="results/report.html",
+    params:
+        snakefile=repo_path(Path(workflow.main_snakefile).name),
+        code=code_fingerprint("sertransfer.report"),
+    log:
+        "logs/report.log",
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/report.py"

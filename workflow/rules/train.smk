@@ -1,4 +1,5 @@
-# Training stage: pretraining sets, fine-tuning (A1-A8 per pretrained model, target and fold) and TT.
+# Training stage: pretraining sets, fine-tuning (one job per pretrained model: A1-A8 on each target and fold
+# it serves, one TensorFlow start and one model load for all of them) and TT.
 # The jobs come from sertransfer.plan.build_plan(config); see its docstring for the set ids.
 
 
@@ -48,21 +49,21 @@ rule pretrain:
 rule finetune:
     input:
         model="results/models/pretrain/{pretrain_set}.keras",
-        cache="data/features/waveform/{target}.parquet",
-        folds="data/folds/{target}.parquet",
+        caches=finetune_caches,
+        folds=finetune_folds,
     output:
-        predictions="results/predictions/finetune/{pretrain_set}/{target}/fold{fold}.parquet",
-        history="results/histories/finetune/{pretrain_set}/{target}/fold{fold}.json",
+        predictions=directory("results/predictions/finetune/{pretrain_set}"),
+        histories=directory("results/histories/finetune/{pretrain_set}"),
     params:
-        job=lambda w: job_params(FINETUNE[(w.pretrain_set, w.target, int(w.fold))]),
+        jobs=lambda w: [job_params(j) for j in FINETUNE_BY_SET[w.pretrain_set]],
         settings=training_settings("finetune", approaches=True),
         code=code_fingerprint("sertransfer.jobs"),
     threads: config["training"]["threads"]
     log:
-        "logs/finetune/{pretrain_set}/{target}/fold{fold}.log",
+        "logs/finetune/{pretrain_set}.log",
     resources:
         mem_mb=4000,
-        runtime=720,
+        runtime=lambda w: 180 * len(FINETUNE_BY_SET[w.pretrain_set]),
         gpu=0,
     conda:
         TRAIN_ENV["finetune"]

@@ -17,5 +17,5 @@ with logged(snakemake.log[0]) as log:
     predictions = read_predictions(snakemake.input.predictions)
     table = fold_uars(predictions, labels, snakemake.params.restrict_to_domain_labels)
     atomic.write_text(snakemake.output.uar, table.to_csv(index=False))
-    log.info("%d predictions rows from %d files -> %d fold UARs", len(predictions), len(snakemake.input.predictions),
+    log.info("%d predictions rows from %d inputs -> %d fold UARs", len(predictions), len(snakemake.input.predictions),
              len(table))

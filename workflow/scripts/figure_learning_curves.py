@@ -9,5 +9,5 @@ from sertransfer.figures import write_learning_curves
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
-    write_learning_curves(snakemake.wildcards.target, snakemake.input.tt, snakemake.input.finetune,
+    write_learning_curves(snakemake.wildcards.target, snakemake.input.tt, snakemake.params.finetune_histories,
                           snakemake.params.finetune_jobs, snakemake.params.approaches, snakemake.output.png)

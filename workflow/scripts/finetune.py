@@ -1,18 +1,18 @@
-"""Rule finetune: A1-A8 from one pretrained model on one target and fold."""
+"""Rule finetune: A1-A8 from one pretrained model on every target and fold it serves."""
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
 
-from sertransfer.jobs import JobData, run_finetune
-from sertransfer.plan import FinetuneJob, PretrainJob
+from sertransfer.jobs import run_finetune_set
+from sertransfer.plan import finetune_job_from_params
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
-    params = dict(snakemake.params.job)
-    pretrain = PretrainJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.pop("pretrain").items()})
-    job = FinetuneJob(pretrain=pretrain, **params)
-    data = JobData({job.target: snakemake.input.cache}, {job.target: snakemake.input.folds})
-    run_finetune(job, snakemake.params.settings, data, snakemake.input.model, snakemake.output.predictions,
-                 snakemake.output.history, snakemake.threads)
+    jobs = [finetune_job_from_params(params) for params in snakemake.params.jobs]
+    targets = [job.target for job in jobs]
+    caches = dict(zip(dict.fromkeys(targets), snakemake.input.caches))
+    folds = dict(zip(dict.fromkeys(targets), snakemake.input.folds))
+    run_finetune_set(jobs, snakemake.params.settings, caches, folds, snakemake.input.model,
+                     snakemake.output.predictions, snakemake.output.histories, snakemake.threads)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import keras
 import numpy as np
 import pandas as pd
 
@@ -100,7 +101,26 @@ def _approach_ident(job: FinetuneJob, approach: str) -> dict:
             "scenario": job.scenario, "approach": approach, "excluded": job.excluded}
 
 
-def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, model_path: str | Path,
+def run_finetune_set(jobs: Sequence[FinetuneJob], config: Mapping, caches: Mapping[str, str | Path],
+                     folds: Mapping[str, str | Path], model_path: str | Path, predictions_dir: str | Path,
+                     histories_dir: str | Path, threads: int) -> None:
+    """Every fine-tuning job of one pretrained model, in one process (one TensorFlow start, one model load).
+
+    Writes `<predictions_dir>/<target>/fold<k>.parquet` and `<histories_dir>/<target>/fold<k>.json` per
+    job; each directory appears complete or not at all.
+    """
+    set_ids = {job.pretrain.set_id for job in jobs}
+    if len(set_ids) != 1:
+        raise ValueError(f"one fine-tuning set job takes the jobs of one pretrained model, not {sorted(set_ids)}")
+    pretrained = load_network(str(model_path))
+    with atomic.atomic_directory(predictions_dir) as predictions, atomic.atomic_directory(histories_dir) as histories:
+        for job in jobs:
+            data = JobData({job.target: caches[job.target]}, {job.target: folds[job.target]})
+            run_finetune(job, config, data, pretrained, predictions / job.target / f"fold{job.fold}.parquet",
+                         histories / job.target / f"fold{job.fold}.json", threads)
+
+
+def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, pretrained: keras.Model | str | Path,
                  predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
     """Evaluate A1 and fine-tune every other approach from one pretrained model on target fold k."""
     emotions = list(config["emotions"])
@@ -111,7 +131,8 @@ def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, model_path: s
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
     x_test, _ = data.arrays(split["test"], emotions)
-    pretrained = load_network(str(model_path))
+    if not isinstance(pretrained, keras.Model):
+        pretrained = load_network(str(pretrained))
     frames, histories = [], {}
     for name, approach in approaches.items():
         seed = job_seed(config["seed"], "finetune", job.pretrain.set_id, job.target, job.fold, name)

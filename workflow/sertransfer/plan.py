@@ -1,7 +1,8 @@
 """The job list of the transfer protocol (SPEC §7), derived from the config alone.
 
 Pretraining sets, fine-tuning jobs (one per pretrained model, target and fold, running every
-approach) and target-only (TT) jobs. The Snakemake rules are generated from this list, and
+approach; the workflow runs all of one model's in one Snakemake job, `Plan.finetune_by_set`) and
+target-only (TT) jobs. The Snakemake rules are generated from this list, and
 `job_utterances` gives each job's exact training / validation / test utterance ids.
 
 Pretraining set ids (`results/models/pretrain/<id>.keras`):
@@ -67,6 +68,24 @@ class Plan:
     def pretrain_by_id(self) -> dict[str, PretrainJob]:
         """Pretraining jobs keyed by set id."""
         return {job.set_id: job for job in self.pretrain}
+
+    def finetune_by_set(self) -> dict[str, list[FinetuneJob]]:
+        """Fine-tuning jobs grouped by the pretrained model they start from (one workflow job each)."""
+        grouped: dict[str, list[FinetuneJob]] = {}
+        for job in self.finetune:
+            grouped.setdefault(job.pretrain.set_id, []).append(job)
+        return grouped
+
+
+def pretrain_job_from_params(params: Mapping) -> PretrainJob:
+    """A PretrainJob back from its rule param (`dataclasses.asdict`; lists become tuples again)."""
+    return PretrainJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+
+
+def finetune_job_from_params(params: Mapping) -> FinetuneJob:
+    """A FinetuneJob back from its rule param (`dataclasses.asdict`)."""
+    fields = dict(params)
+    return FinetuneJob(pretrain=pretrain_job_from_params(fields.pop("pretrain")), **fields)
 
 
 def pooled_id(architecture: str, fold: int) -> str:

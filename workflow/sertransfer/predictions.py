@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sertransfer import atomic
+from sertransfer.recovery import rebuild_hint
 
 ID_COLUMNS = ("utterance_id", "domain", "fold", "split", "experiment", "model", "scenario", "approach", "excluded")
 SPLITS = ("test", "validation")
@@ -70,14 +71,27 @@ def write_predictions(frames: Sequence[pd.DataFrame] | pd.DataFrame, path: str |
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary, compression="zstd")
 
 
+def predictions_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The predictions files among `paths`: a file itself, a directory's `*.parquet` files (sorted, recursive)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
+            if not found:
+                raise ValueError(f"predictions directory {path} holds no predictions files; {rebuild_hint(path)}")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
 def read_predictions(paths: Sequence[str | Path] | str | Path) -> pd.DataFrame:
-    """Read one or more predictions files, with a clear error naming a bad file."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    """Read predictions files (or directories of them), with a clear error naming a bad file."""
+    paths = predictions_files([paths] if isinstance(paths, (str, Path)) else list(paths))
     frames = []
     for path in paths:
         try:
             frames.append(pq.read_table(path).to_pandas())
         except (OSError, pa.ArrowInvalid) as error:
-            raise ValueError(f"predictions file {path} is unreadable ({error}); delete it and rerun the "
-                             f"workflow to recompute it") from error
+            raise ValueError(f"predictions file {path} is unreadable ({error}); {rebuild_hint(path)}") from error
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*ID_COLUMNS, "true", "pred"])
