@@ -37,3 +37,17 @@ def test_atomic_directory(tmp_path):
     assert (tmp_path / "corpus" / "a.wav").read_bytes() == b"x"
     with pytest.raises(FileExistsError), atomic.atomic_directory(tmp_path / "corpus"):
         pass
+
+
+def test_partials_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
+    target = tmp_path / "cache.parquet"
+    leftover_file = tmp_path / ".cache.parquet.partial-abc123.parquet"
+    leftover_dir = tmp_path / ".cache.parquet.partial-def456"
+    leftover_file.write_bytes(b"PAR1 half a file")
+    leftover_dir.mkdir()
+    (leftover_dir / "part").write_text("x")
+    other = tmp_path / ".other.parquet.partial-abc123.parquet"   # another output's partial: not ours to touch
+    other.write_bytes(b"x")
+    atomic.write_bytes(target, b"complete")
+    assert target.read_bytes() == b"complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.parquet.partial-abc123.parquet", "cache.parquet"]

@@ -93,7 +93,8 @@ def test_corrupt_cache_names_the_file(mixed_corpus, tmp_path):
     out = tmp_path / "w.parquet"
     extract_waveforms(manifest, mixed_corpus, out)
     out.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
-    with pytest.raises(FeatureCacheError, match=r"w\.parquet.*(unreadable|corrupt).*rerun"):
+    recovery = r"w\.parquet.*(unreadable|corrupt).*snakemake all --forcerun \S*w\.parquet"   # the one-command fix
+    with pytest.raises(FeatureCacheError, match=recovery):
         read_waveforms(out)
     is10 = tmp_path / "i.parquet"
     is10.write_bytes(b"PAR1 not really")

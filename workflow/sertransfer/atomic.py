@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -20,9 +21,25 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def remove_stale_partials(path: Path) -> list[Path]:
+    """Remove the temporaries a killed earlier writer of `path` left beside it (never accepted as `path`)."""
+    stale = sorted(path.parent.glob(f".{glob.escape(path.name)}.partial-*"))
+    for leftover in stale:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    return stale
+
+
 def _temporary_sibling(path: Path, directory: bool) -> Path:
-    """Create a unique hidden temporary name beside `path` (same filesystem, so rename is atomic)."""
+    """Create a unique hidden temporary name beside `path` (same filesystem, so rename is atomic).
+
+    Each output has one writer at a time (the Snakemake job that makes it, under the workflow's lock),
+    so the partial files an earlier, killed attempt left are removed first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path)
     prefix = f".{path.name}.partial-"
     if directory:
         name = tempfile.mkdtemp(prefix=prefix, dir=path.parent)

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from sertransfer import atomic
+from sertransfer.recovery import rebuild_hint
 
 STRATEGIES = ("stratified", "speaker")
 
@@ -62,4 +63,4 @@ def read_folds(path: str | Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as error:  # pyarrow raises several types for corrupt files
-        raise ValueError(f"folds file {path} is unreadable ({error}); delete it and rerun the workflow") from error
+        raise ValueError(f"folds file {path} is unreadable ({error}); {rebuild_hint(path)}") from error

@@ -219,6 +219,8 @@ def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions:
             candidates.append(_Candidate(relative, speaker, _gender(spec, speaker, groups), source_label, mapped))
 
     def inspect(candidate: _Candidate) -> tuple[_Candidate, dict | None, str | None, str]:
+        if (root / candidate.relative).stat().st_size == 0:
+            return candidate, None, "empty", "0 bytes"
         try:
             audio = read_audio(root / candidate.relative)
         except AudioError as error:

@@ -20,6 +20,7 @@ import soxr
 from sertransfer import atomic
 from sertransfer.audio import read_audio
 from sertransfer.features.waveform import META_COLUMNS, FeatureCacheError, meta_lists
+from sertransfer.recovery import rebuild_hint
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,7 @@ def read_is10(path: str | Path, ids: Sequence[str] | None = None) -> tuple[np.nd
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as error:
-        raise FeatureCacheError(f"IS10 cache {path} is corrupt ({error}); delete it and rerun the workflow "
-                                f"to rebuild it") from error
+        raise FeatureCacheError(f"IS10 cache {path} is corrupt ({error}); {rebuild_hint(path)}") from error
     names = [c for c in table.column_names if c not in META_COLUMNS]
     frame = table.to_pandas()
     meta = frame[list(META_COLUMNS)]

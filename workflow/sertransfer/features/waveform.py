@@ -23,6 +23,7 @@ import soxr
 
 from sertransfer import atomic
 from sertransfer.audio import read_audio
+from sertransfer.recovery import rebuild_hint
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,7 @@ def cache_layout(path: Path) -> dict:
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as error:
-        raise FeatureCacheError(f"waveform cache {path} is unreadable ({error}); delete it and rerun "
-                                f"the workflow to rebuild it") from error
+        raise FeatureCacheError(f"waveform cache {path} is unreadable ({error}); {rebuild_hint(path)}") from error
     if schema.metadata is None or METADATA_KEY not in schema.metadata:
         raise FeatureCacheError(f"{path} is not a sertransfer waveform cache (no layout metadata)")
     return json.loads(schema.metadata[METADATA_KEY])
@@ -126,8 +126,7 @@ def read_waveforms(path: str | Path, ids: Sequence[str] | None = None) -> tuple[
         # memory-mapped read: the one copy below moves the samples from the page cache into the array
         table = pq.read_table(path, memory_map=True)
     except (OSError, pa.ArrowInvalid) as error:
-        raise FeatureCacheError(f"waveform cache {path} is corrupt ({error}); delete it and rerun "
-                                f"the workflow to rebuild it") from error
+        raise FeatureCacheError(f"waveform cache {path} is corrupt ({error}); {rebuild_hint(path)}") from error
     column = table.column("x")
     if column.null_count:
         raise FeatureCacheError(f"{path}: {column.null_count} utterances have no samples; rebuild the cache")
@@ -153,8 +152,7 @@ def read_cache_labels(path: str | Path) -> pd.DataFrame:
     try:
         return pq.read_table(path, columns=list(META_COLUMNS)).to_pandas()
     except (OSError, pa.ArrowInvalid) as error:
-        raise FeatureCacheError(f"waveform cache {path} is unreadable ({error}); delete it and rerun "
-                                f"the workflow to rebuild it") from error
+        raise FeatureCacheError(f"waveform cache {path} is unreadable ({error}); {rebuild_hint(path)}") from error
 
 
 def load_utterances(caches: dict[str, str | Path], ids: Sequence[str]) -> np.ndarray:
