@@ -45,3 +45,22 @@ def tiny_run(tmp_path_factory):
     config = tiny_config(workdir)
     result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
     return workdir, config, result
+
+
+@pytest.fixture
+def finished_copy(tiny_run, tmp_path) -> tuple[Path, Path]:
+    """A private copy of the finished tiny run (data, results, Snakemake metadata): (workdir, config)."""
+    import shutil
+
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    copy = tmp_path / "run"
+    shutil.copytree(workdir, copy, symlinks=True)   # copy2 keeps modification times: nothing is outdated
+    return copy, copy / config.relative_to(workdir)
+
+
+@pytest.fixture
+def uninterrupted_tables(tiny_run) -> dict[str, bytes]:
+    """Tables 1-5 (CSV and LaTeX) of the uninterrupted tiny run, by relative path."""
+    tables = tiny_run[0] / "results" / "tables"
+    return {str(p.relative_to(tiny_run[0])): p.read_bytes() for p in sorted(tables.glob("table*")) if p.is_file()}

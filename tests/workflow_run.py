@@ -18,6 +18,7 @@ TINY_DOMAINS = ["emodb", "iemocap", "rml"]
 
 def copy_repository(target: Path) -> Path:
     """Copy the repository's workflow files (no data, no results) into `target`."""
+    target.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         source = REPO / name
         if source.is_dir():
@@ -33,11 +34,16 @@ def snakemake_exe() -> str:
     return str(candidate) if candidate.exists() else "snakemake"
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
-    """Run snakemake in `workdir` with the test interpreter's PATH first."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run([snakemake_exe(), *args], cwd=workdir, capture_output=True, text=True, env=env,
-                          check=False, timeout=timeout)
+def snakemake_environment(**extra: str) -> dict[str, str]:
+    """The environment of a test's snakemake: the test interpreter's PATH first, plus `extra`."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **extra}
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 1200, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess:
+    """Run snakemake in `workdir` with the test interpreter's PATH first (and `env` added)."""
+    return subprocess.run([snakemake_exe(), *args], cwd=workdir, capture_output=True, text=True,
+                          env=snakemake_environment(**(env or {})), check=False, timeout=timeout)
 
 
 def tiny_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
