@@ -3,7 +3,7 @@ import os
 from dataclasses import asdict
 
 from sertransfer.fingerprint import code_fingerprint
-from sertransfer.plan import build_plan
+from sertransfer.plan import build_plan, unit_file
 
 DOMAINS = list(config["domains"])
 REPO = Path(workflow.basedir)
@@ -97,21 +97,24 @@ def finetune_folds(wildcards):
     return expand("data/folds/{domain}.parquet", domain=finetune_targets(wildcards))
 
 
+def finetune_dir(kind, set_id):
+    """Output directory (kind: predictions | histories) of the fine-tuning job of one pretrained model."""
+    return f"results/{kind}/finetune/{set_id}"
+
+
 def finetune_outputs(kind, excluded=None):
-    """Output directories (kind: predictions | histories) of the fine-tuning set jobs.
+    """Output directories of the fine-tuning set jobs.
 
     With `excluded` True / False only the sets whose jobs do / do not leave a source domain out
     (Table 4's ablation / Tables 3 and 5); every job of a set agrees on that.
     """
-    chosen = [set_id for set_id, jobs in FINETUNE_BY_SET.items()
-              if excluded is None or all(bool(job.excluded) == excluded for job in jobs)]
-    return [f"results/{kind}/finetune/{set_id}" for set_id in chosen]
+    return [finetune_dir(kind, set_id) for set_id, jobs in FINETUNE_BY_SET.items()
+            if excluded is None or all(bool(job.excluded) == excluded for job in jobs)]
 
 
 def finetune_file(kind, job):
-    """The file of one fine-tuning job inside its set's output directory."""
-    suffix = "parquet" if kind == "predictions" else "json"
-    return f"results/{kind}/finetune/{job.pretrain.set_id}/{job.target}/fold{job.fold}.{suffix}"
+    """The file of one fine-tuning unit inside its set's output directory."""
+    return str(unit_file(finetune_dir(kind, job.pretrain.set_id), job, "parquet" if kind == "predictions" else "json"))
 
 
 def pretrain_predictions():

@@ -1,8 +1,10 @@
-# Figures stage (SPEC section 10): heatmaps of Tables 3 and 4, confusion matrices, learning curves.
+# Figures and report stage (SPEC section 10): heatmaps of Tables 3 and 4, confusion matrices, learning
+# curves, then the HTML report. Every figure is marked for the report (captions in workflow/report/).
 
+# The report job only reads the finished run and runs on the submitting host (no cluster job).
 localrules:
     report,
-# Every figure is marked for `snakemake --report results/report.html` (captions in workflow/report/).
+
 
 # Table 3 fine-tuning jobs (no excluded source) per target: inputs of its confusion matrix and curves.
 TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded] for t in DOMAINS}
@@ -68,7 +70,7 @@ rule figure_confusion:
     input:
         metrics=metrics("transfer"),
         manifest="data/manifests/{target}.parquet",
-        predictions=lambda w: unique(f"results/predictions/finetune/{j.pretrain.set_id}" for j in TABLE3_JOBS[w.target]),
+        predictions=lambda w: unique(finetune_dir("predictions", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
             "results/figures/confusion_{target}.png",
@@ -100,7 +102,7 @@ rule figure_learning_curves:
             for j in PLAN.target_only
             if j.target == w.target
         ],
-        finetune=lambda w: unique(f"results/histories/finetune/{j.pretrain.set_id}" for j in TABLE3_JOBS[w.target]),
+        finetune=lambda w: unique(finetune_dir("histories", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
             "results/figures/learning_curves_{target}.png",

@@ -52,8 +52,8 @@ rule finetune:
         caches=finetune_caches,
         folds=finetune_folds,
     output:
-        predictions=directory("results/predictions/finetune/{pretrain_set}"),
-        histories=directory("results/histories/finetune/{pretrain_set}"),
+        predictions=directory(finetune_dir("predictions", "{pretrain_set}")),
+        histories=directory(finetune_dir("histories", "{pretrain_set}")),
     params:
         jobs=lambda w: [job_params(j) for j in FINETUNE_BY_SET[w.pretrain_set]],
         settings=training_settings("finetune", approaches=True),

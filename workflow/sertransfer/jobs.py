@@ -20,7 +20,7 @@ from sertransfer import atomic
 from sertransfer.features.waveform import load_utterances, read_cache_labels
 from sertransfer.folds import read_folds
 from sertransfer.network import build_network, compile_network, load_network
-from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances
+from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances, unit_file
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
 from sertransfer.training import configure_runtime, fit, label_indices, predict
@@ -116,8 +116,8 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], config: Mapping, caches: Mappi
     with atomic.atomic_directory(predictions_dir) as predictions, atomic.atomic_directory(histories_dir) as histories:
         for job in jobs:
             data = JobData({job.target: caches[job.target]}, {job.target: folds[job.target]})
-            run_finetune(job, config, data, pretrained, predictions / job.target / f"fold{job.fold}.parquet",
-                         histories / job.target / f"fold{job.fold}.json", threads)
+            run_finetune(job, config, data, pretrained, unit_file(predictions, job, "parquet"),
+                         unit_file(histories, job, "json"), threads)
 
 
 def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, pretrained: keras.Model | str | Path,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sertransfer.folds import derived_seed
 from sertransfer.sets import Folds, all_ids, test_ids, training_ids, validation_split
@@ -75,6 +76,11 @@ class Plan:
         for job in self.finetune:
             grouped.setdefault(job.pretrain.set_id, []).append(job)
         return grouped
+
+
+def unit_file(directory: str | Path, job: FinetuneJob, suffix: str) -> Path:
+    """Where one fine-tuning unit's file lives inside its set job's output directory."""
+    return Path(directory) / job.target / f"fold{job.fold}.{suffix}"
 
 
 def pretrain_job_from_params(params: Mapping) -> PretrainJob:
