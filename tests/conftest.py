@@ -62,5 +62,6 @@ def finished_copy(tiny_run, tmp_path) -> tuple[Path, Path]:
 @pytest.fixture
 def uninterrupted_tables(tiny_run) -> dict[str, bytes]:
     """Tables 1-5 (CSV and LaTeX) of the uninterrupted tiny run, by relative path."""
-    tables = tiny_run[0] / "results" / "tables"
-    return {str(p.relative_to(tiny_run[0])): p.read_bytes() for p in sorted(tables.glob("table*")) if p.is_file()}
+    from workflow_run import table_snapshot
+
+    return table_snapshot(tiny_run[0])

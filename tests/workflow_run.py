@@ -66,6 +66,12 @@ def tiny_config(workdir: Path, name: str = "tiny.yaml", **overrides) -> Path:
     return path
 
 
+def table_snapshot(workdir: Path) -> dict[str, bytes]:
+    """Every table (CSV and LaTeX) of a run, by relative path: what a researcher takes away."""
+    tables = workdir / "results" / "tables"
+    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted(tables.glob("table*")) if p.is_file()}
+
+
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
     """Rule -> job count from a dry run's 'Job stats' table ({} when there is nothing to do)."""
     text = result.stdout + result.stderr

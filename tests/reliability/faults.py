@@ -1,4 +1,4 @@
-"""Helpers of the reliability suite: fault injection and snapshots of a run's final state."""
+"""Helpers of the reliability suite: fault injection and the atomic writers' temporaries."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ def fault(script: str, kind: str, marker: Path) -> dict[str, str]:
     """Environment that arms `kind` (training-batch | parquet-write) once in the rule script `script`."""
     return {"PYTHONPATH": str(INJECTOR), "SERTRANSFER_FAULT": f"{script}:{kind}",
             "SERTRANSFER_FAULT_ONCE": str(marker)}
-
-
-def snapshot(workdir: Path) -> dict[str, bytes]:
-    """Every table (CSV and LaTeX) of a run, by relative path: what a researcher takes away."""
-    tables = workdir / "results" / "tables"
-    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted(tables.glob("table*")) if p.is_file()}
 
 
 def partials(directory: Path) -> list[Path]:

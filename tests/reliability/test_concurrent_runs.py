@@ -6,8 +6,7 @@ import subprocess
 import time
 
 import pytest
-from faults import snapshot
-from workflow_run import snakemake, snakemake_environment, snakemake_exe
+from workflow_run import snakemake, snakemake_environment, snakemake_exe, table_snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -37,5 +36,5 @@ def test_second_invocation_is_refused_while_the_first_completes(finished_copy, u
             first.kill()
     assert first.returncode == 0, output[-3000:]
     assert not any(locks.glob("*")), "the finished run left its lock behind"
-    assert snapshot(workdir) == uninterrupted_tables
+    assert table_snapshot(workdir) == uninterrupted_tables
     assert "Nothing to be done" in snakemake(workdir, "-n", "all", "--configfile", str(config)).stdout

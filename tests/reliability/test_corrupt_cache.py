@@ -6,8 +6,7 @@ import os
 import re
 
 import pytest
-from faults import snapshot
-from workflow_run import snakemake
+from workflow_run import snakemake, table_snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -42,5 +41,5 @@ def test_truncated_cache_is_named_and_one_command_rebuilds_everything(finished_c
     # The recovery the error states, with this run's options added as it says.
     fixed = snakemake(workdir, *recovery.split()[1:], "--cores", "2", "--configfile", str(config))
     assert fixed.returncode == 0, fixed.stderr[-3000:]
-    assert snapshot(workdir) == uninterrupted_tables
+    assert table_snapshot(workdir) == uninterrupted_tables
     assert "Nothing to be done" in snakemake(workdir, "-n", "all", "--configfile", str(config)).stdout

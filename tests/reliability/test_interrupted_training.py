@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from faults import fault, partials, snapshot
-from workflow_run import snakemake
+from faults import fault, partials
+from workflow_run import snakemake, table_snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -41,5 +41,5 @@ def test_pretraining_killed_mid_epoch_then_rerun_gives_the_uninterrupted_tables(
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert all((workdir / name).exists() for name in (*OUTPUTS, *DOWNSTREAM))
     assert partials(workdir / "results") == []
-    assert snapshot(workdir) == uninterrupted_tables   # determinism: byte-identical Tables 1-5 (CSV and LaTeX)
+    assert table_snapshot(workdir) == uninterrupted_tables   # determinism: byte-identical Tables 1-5 (CSV and LaTeX)
     assert "Nothing to be done" in snakemake(workdir, "-n", "all", "--configfile", str(config)).stdout

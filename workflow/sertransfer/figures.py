@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sertransfer import atomic
-from sertransfer.manifest import read_manifest
+from sertransfer.manifest import domain_labels
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
 from sertransfer.tables.latex import paper_number
@@ -102,11 +102,6 @@ def signed_number(value: float) -> str:
     """A gain in the paper's style with an explicit sign ('+.121', '-.095'); '–' when missing."""
     text = paper_number(value)
     return "–" if not text else text if text.startswith("-") else f"+{text}"
-
-
-def domain_labels(manifest_path: str | Path) -> list[str]:
-    """A domain's own classes: the sorted unique emotions of its manifest."""
-    return sorted(read_manifest(manifest_path)["emotion"].unique())
 
 
 def read_history(path: str | Path) -> dict:
