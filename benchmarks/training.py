@@ -38,7 +38,7 @@ def throughput() -> list[dict]:
     rows = []
     for run in ("bare model.fit", "sertransfer fit", "bare model.fit", "sertransfer fit"):
         configure_runtime(7, 2)
-        network = compile_network(build_network(config["model"], x.shape[1], 6), config["model"]["optimizer"])
+        network = compile_network(build_network(config["model"], x.shape[1], 6), config["model"])
         network.fit(x_fit[:64, :, None], y_fit[:64], batch_size=BATCH, epochs=1, verbose=0)  # trace + warm-up
         start = time.perf_counter()
         if run.startswith("bare"):

@@ -17,7 +17,7 @@ def paper_model():
 
 
 def test_cnn_lstm_at_54000(paper_model):
-    network = build_network(paper_model, 54000, 6)
+    network = build_network({**paper_model, "execution": "layers"}, 54000, 6)
     assert network.input_shape == (None, 54000, 1) and network.output_shape == (None, 6)
     shapes = {name: network.get_layer(name).output.shape for name in WEIGHT_LAYERS}
     assert shapes["conv1"] == (None, 3372, 128) and shapes["conv2"] == (None, 414, 128)
@@ -28,6 +28,18 @@ def test_cnn_lstm_at_54000(paper_model):
     assert network.count_params() == 3_405_526
     assert network.get_layer("fc1").activation.__name__ == "tanh"
     assert network.get_layer("conv1_dropout").rate == pytest.approx(0.3)
+
+
+def test_fused_execution_has_the_same_weight_layers(paper_model):
+    network = build_network(paper_model, 54000, 6)  # the default execution
+    assert paper_model["execution"] == "fused"
+    shapes = {name: network.get_layer(name).output.shape for name in WEIGHT_LAYERS}
+    assert shapes["conv1"] == (None, 421, 128) and shapes["conv2"] == (None, 2, 128)  # pooled inside the block
+    assert shapes["lstm"] == (None, 2, 500) and shapes["out"] == (None, 6)
+    assert network.get_layer("conv1").rate == network.get_layer("conv2").rate == pytest.approx(0.3)
+    weights = {name: [tuple(w.shape) for w in network.get_layer(name).weights] for name in ("conv1", "conv2")}
+    assert weights == {"conv1": [(64, 1, 128), (128,)], "conv2": [(8, 128, 128), (128,)]}  # Conv1D's shapes
+    assert network.count_params() == 3_405_526
 
 
 def test_cnn_variant_has_no_lstm(paper_model):

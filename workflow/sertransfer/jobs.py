@@ -79,7 +79,7 @@ def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: s
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
     network = compile_network(build_network(config["model"], x.shape[1], len(emotions), job.architecture),
-                              config["model"]["optimizer"], config["training"]["run_eagerly"])
+                              config["model"], config["training"]["run_eagerly"])
     log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(x), len(x_val),
              len(split["test"]))
     history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"], seed)
@@ -138,7 +138,7 @@ def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, pretrained: k
         seed = job_seed(config["seed"], "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
         if approach["finetune"]:
-            network = prepare_finetuning(pretrained, approach, config["model"]["optimizer"], seed,
+            network = prepare_finetuning(pretrained, approach, config["model"], seed,
                                          config["training"]["run_eagerly"])
             histories[name] = fit(network, x, y, x_val, y_val, config["training"]["finetune"], seed).as_dict()
         else:
@@ -165,7 +165,7 @@ def run_target_only(job: TargetOnlyJob, config: Mapping, data: JobData, predicti
     x_val, y_val = data.arrays(split["validation"], emotions)
     x_test, _ = data.arrays(split["test"], emotions)
     network = compile_network(build_network(config["model"], x.shape[1], len(emotions), "cnn_lstm"),
-                              config["model"]["optimizer"], config["training"]["run_eagerly"])
+                              config["model"], config["training"]["run_eagerly"])
     history = fit(network, x, y, x_val, y_val, config["training"]["target_only"], seed)
     ident = {"experiment": "tt", "model": "cnn_lstm", "approach": "TT"}
     frames = [_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident),

@@ -1,8 +1,17 @@
-"""The network of the paper (§3.1): CNN+LSTM on raw audio, and the CNN variant of Table 2 (SPEC §6).
+"""The network of the paper (§3.1): CNN+LSTM on raw audio, and the CNN variant of Table 2.
 
 Layers the transfer approaches address carry stable names: `conv1`, `conv2`, `lstm`, `fc1`,
-`fc2`, `out` (dropout and pooling layers around them are named `<name>_dropout`, `<name>_pool`).
-Every architectural number comes from the `model:` config block.
+`fc2`, `out`. Every architectural number comes from the `model:` config block.
+
+Two executions of the same function (`model.execution`):
+
+- `fused` (default): each convolutional stage (Conv1D -> ReLU -> Dropout -> MaxPool) is one layer,
+  `ConvPoolBlock`, that computes the same values in an order that touches the large convolution
+  output fewer times (see its docstring); the LSTM is unrolled over its few steps; AdaDelta runs as
+  one fused kernel per variable. docs/design.md ("Training at the hardware's pace") shows why each
+  step leaves the mathematics unchanged; tests/test_network_execution.py checks outputs and gradients.
+- `layers`: the textbook stack of Keras layers (`conv1`, `conv1_dropout`, `conv1_pool`, ...), kept as
+  the reference the fused execution is tested against and measured against.
 """
 
 from __future__ import annotations
@@ -13,11 +22,19 @@ from collections.abc import Mapping
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 #: Layers with weights, in order; the approaches freeze and re-initialise these by name.
 WEIGHT_LAYERS = ("conv1", "conv2", "lstm", "fc1", "fc2", "out")
 ARCHITECTURES = ("cnn_lstm", "cnn")
+EXECUTIONS = ("fused", "layers")
+#: Dropout draws one 16-bit uniform per element: the drop probability is rate rounded to 1/65536.
+DROPOUT_RESOLUTION = 65536
+#: Stands in for a dropped element before max pooling: below any activation, and finite.
+DROPPED = -3.0e38
+#: Sequences up to this many steps run the LSTM unrolled (same arithmetic, no loop overhead).
+MAX_UNROLLED_STEPS = 16
 
 
 def conv_steps(length: int, kernel: int, stride: int) -> int:
@@ -37,46 +54,190 @@ def conv2_steps(model: Mapping, input_length: int) -> int:
     return steps
 
 
-def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm") -> keras.Model:
-    """Build (uncompiled) the CNN+LSTM or the CNN of Table 2 from the `model:` config block."""
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
+@tf.custom_gradient
+def _mark_dropped(z: tf.Tensor, keep: tf.Tensor) -> tf.Tensor:
+    """Dropped elements -> DROPPED; the gradient passes unchanged (max pooling never routes to them)."""
+    marked = tf.where(keep, z, tf.cast(DROPPED, z.dtype))
+
+    def gradient(upstream: tf.Tensor) -> tuple[tf.Tensor, None]:
+        return upstream, None
+
+    return marked, gradient
+
+
+@keras.saving.register_keras_serializable(package="sertransfer")
+class ConvPoolBlock(layers.Layer):
+    """Conv1D -> ReLU -> Dropout -> MaxPool (-> first `steps` pooled steps) as one layer.
+
+    Computes `maxpool(relu(conv(x) + b) * mask / (1 - rate))` as
+    `relu(maxpool(where(mask, conv(x), DROPPED)) + b) / (1 - rate)`: ReLU, a positive scale and a
+    per-channel bias all commute with max pooling, and a dropped element (0 after ReLU) can only be
+    the maximum of a window whose pooled value the ReLU sets to 0 anyway. So the bias, the ReLU and
+    the scale touch the pooled tensor instead of the convolution output, and the backward pass skips
+    the mask (the pooling gradient is already zero on dropped elements). A convolution whose stride
+    divides its kernel on a one-channel input runs as a stride-1 convolution over frames of `stride`
+    samples (the same products and sums, a better-shaped matrix product). Weights `kernel`
+    (kernel, channels, filters) and `bias` (filters,) are those of a Keras Conv1D.
+    """
+
+    def __init__(self, filters: int, kernel_size: int, strides: int, pool: int, rate: float,
+                 steps: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = int(filters), int(kernel_size), int(strides)
+        self.pool, self.rate, self.steps = int(pool), float(rate), None if steps is None else int(steps)
+        self.seed_generator = keras.random.SeedGenerator()
+
+    def build(self, input_shape: tuple) -> None:
+        """Create `kernel` and `bias` with Conv1D's shapes and initialisers."""
+        self.kernel = self.add_weight(name="kernel", shape=(self.kernel_size, input_shape[-1], self.filters),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def convolve(self, x: tf.Tensor) -> tf.Tensor:
+        """The valid convolution without bias, framed when the stride divides the kernel."""
+        kernel, stride = self.kernel_size, self.strides
+        if stride > 1 and kernel % stride == 0 and x.shape[-1] == 1:
+            frames = conv_steps(x.shape[1], kernel, stride) - 1 + kernel // stride
+            framed = tf.reshape(x[:, :frames * stride, 0], (-1, frames, stride))
+            return tf.nn.conv1d(framed, tf.reshape(self.kernel, (kernel // stride, stride, self.filters)), 1, "VALID")
+        return tf.nn.conv1d(x, self.kernel, stride, "VALID")
+
+    def keep_mask(self, shape: tf.Tensor) -> tf.Tensor:
+        """Bernoulli(1 - rate) keep decisions, one 16-bit draw each from a seeded stateless generator."""
+        count = tf.reduce_prod(shape)
+        words = tf.random.stateless_uniform(((count + 1) // 2,), tf.cast(self.seed_generator.next(), tf.int32),
+                                            dtype=tf.uint32, minval=None, maxval=None)
+        halves = tf.reshape(tf.bitcast(words, tf.uint16), (-1,))
+        if self.filters % 2:  # an odd element count draws one half-word too many
+            halves = halves[:count]
+        threshold = tf.constant(round(self.rate * DROPOUT_RESOLUTION), tf.uint16)
+        return tf.reshape(halves >= threshold, shape)
+
+    def pooled(self, z: tf.Tensor, keep: tf.Tensor | None) -> tf.Tensor:
+        """The block's output from the convolution `z` and a keep mask (None: no dropout)."""
+        scale = 1.0
+        if keep is not None:
+            z, scale = _mark_dropped(z, keep), 1.0 / (1.0 - self.rate)
+        pooled = tf.nn.max_pool1d(z, self.pool, self.pool, "VALID")
+        if self.steps is not None:
+            pooled = pooled[:, :self.steps]
+        out = tf.nn.relu(tf.nn.bias_add(pooled, self.bias))
+        return out * tf.cast(scale, out.dtype) if keep is not None else out
+
+    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        z = self.convolve(x)
+        keep = self.keep_mask(tf.shape(z)) if training and self.rate > 0 else None
+        return self.pooled(z, keep)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        steps = conv_steps(input_shape[1], self.kernel_size, self.strides) // self.pool
+        return (input_shape[0], steps if self.steps is None else min(steps, self.steps), self.filters)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "pool": self.pool, "rate": self.rate, "steps": self.steps}
+
+
+@keras.saving.register_keras_serializable(package="sertransfer")
+class FusedAdadelta(keras.optimizers.Adadelta):
+    """Keras AdaDelta whose update runs as TensorFlow's one-kernel ApplyAdadelta (same update rule)."""
+
+    def update_step(self, gradient: tf.Tensor, variable: keras.Variable, learning_rate: float) -> None:
+        index = self._get_variable_index(variable)
+        dtype = variable.dtype
+        tf.raw_ops.ResourceApplyAdadelta(
+            var=variable.handle, accum=self._accumulated_grads[index].handle,
+            accum_update=self._accumulated_delta_vars[index].handle, lr=tf.cast(learning_rate, dtype),
+            rho=tf.cast(self.rho, dtype), epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),
+            use_locking=False)
+
+
+def _conv_stages_layers(x: keras.KerasTensor, model: Mapping, steps: int) -> keras.KerasTensor:
+    """conv1 and conv2 stages as separate Keras layers (the reference execution)."""
     conv1, conv2, dropout = model["conv1"], model["conv2"], model["dropout"]
-    steps = conv2_steps(model, input_length)
-    inputs = keras.Input(shape=(input_length, 1), name="waveform")
-    x = layers.Conv1D(conv1["filters"], conv1["kernel"], strides=conv1["stride"], activation="relu", name="conv1")(inputs)
+    x = layers.Conv1D(conv1["filters"], conv1["kernel"], strides=conv1["stride"], activation="relu", name="conv1")(x)
     x = layers.Dropout(dropout, name="conv1_dropout")(x)
     x = layers.MaxPooling1D(conv1["pool"], name="conv1_pool")(x)
     x = layers.Conv1D(conv2["filters"], conv2["kernel"], strides=conv2["stride"], activation="relu", name="conv2")(x)
     x = layers.Dropout(dropout, name="conv2_dropout")(x)
     pool = steps // conv2["steps"]
     x = layers.MaxPooling1D(pool, strides=pool, name="conv2_pool")(x)  # exactly `steps` time steps
-    x = layers.Cropping1D((0, x.shape[1] - conv2["steps"]), name="conv2_crop")(x) if x.shape[1] > conv2["steps"] else x
+    return layers.Cropping1D((0, x.shape[1] - conv2["steps"]), name="conv2_crop")(x) if x.shape[1] > conv2["steps"] \
+        else x
+
+
+def _conv_stages_fused(x: keras.KerasTensor, model: Mapping, steps: int) -> keras.KerasTensor:
+    """conv1 and conv2 stages as two ConvPoolBlock layers named conv1 and conv2."""
+    conv1, conv2, dropout = model["conv1"], model["conv2"], model["dropout"]
+    x = ConvPoolBlock(conv1["filters"], conv1["kernel"], conv1["stride"], conv1["pool"], dropout, name="conv1")(x)
+    return ConvPoolBlock(conv2["filters"], conv2["kernel"], conv2["stride"], steps // conv2["steps"], dropout,
+                         steps=conv2["steps"], name="conv2")(x)
+
+
+def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm") -> keras.Model:
+    """Build (uncompiled) the CNN+LSTM or the CNN of Table 2 from the `model:` config block."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
+    execution = model.get("execution", "fused")
+    if execution not in EXECUTIONS:
+        raise ValueError(f"model.execution must be one of {EXECUTIONS}, not {execution!r}")
+    steps = conv2_steps(model, input_length)
+    inputs = keras.Input(shape=(input_length, 1), name="waveform")
+    stages = _conv_stages_fused if execution == "fused" else _conv_stages_layers
+    x = stages(inputs, model, steps)
     if architecture == "cnn_lstm":
-        x = layers.LSTM(model["lstm_units"], return_sequences=True, name="lstm")(x)
+        unroll = execution == "fused" and model["conv2"]["steps"] <= MAX_UNROLLED_STEPS
+        x = layers.LSTM(model["lstm_units"], return_sequences=True, unroll=unroll, name="lstm")(x)
     x = layers.Flatten(name="flatten")(x)
     for name in ("fc1", "fc2"):
         x = layers.Dense(model["dense_units"], activation="tanh", name=name)(x)
-        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+        x = layers.Dropout(model["dropout"], name=f"{name}_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="out")(x)
     return keras.Model(inputs, outputs, name=architecture)
 
 
-def adadelta(optimizer: Mapping) -> keras.optimizers.Optimizer:
-    """AdaDelta with the paper's Keras-1 defaults (learning rate 1.0, rho 0.95) from `model.optimizer`."""
-    return keras.optimizers.Adadelta(learning_rate=optimizer["learning_rate"], rho=optimizer["rho"],
-                                     epsilon=optimizer["epsilon"])
+def adadelta(model: Mapping) -> keras.optimizers.Optimizer:
+    """AdaDelta from `model.optimizer` (fused kernel unless `model.execution` is `layers`)."""
+    optimizer = model["optimizer"]
+    kind = FusedAdadelta if model.get("execution", "fused") == "fused" else keras.optimizers.Adadelta
+    return kind(learning_rate=optimizer["learning_rate"], rho=optimizer["rho"], epsilon=optimizer["epsilon"])
 
 
-def compile_network(network: keras.Model, optimizer: Mapping, run_eagerly: bool = False) -> keras.Model:
+def compile_network(network: keras.Model, model: Mapping, run_eagerly: bool = False) -> keras.Model:
     """Compile with AdaDelta and categorical cross-entropy (labels as integer class indices).
 
     `run_eagerly` skips graph tracing: slower per step, faster for the demo's tiny networks.
     """
-    network.compile(optimizer=adadelta(optimizer), loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
+    network.compile(optimizer=adadelta(model), loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
     return network
 
 
 def load_network(path: str) -> keras.Model:
     """Load a saved `.keras` model with Keras safe mode (no code deserialised from the file)."""
     return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def training_flops(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm") -> dict:
+    """Floating-point operations of one training sample, counted layer by layer (2 per multiply-add).
+
+    Forward multiply-adds of the convolutions, LSTM and dense layers; a training step costs the
+    forward pass, the weight gradients (same count) and the input gradients (same count) of every
+    layer but the first, whose input is data. Element-wise work (activations, pooling, dropout,
+    optimizer) is not counted: the figure is the matrix-product work the hardware rate applies to.
+    """
+    conv1, conv2 = model["conv1"], model["conv2"]
+    steps1 = conv_steps(input_length, conv1["kernel"], conv1["stride"])
+    macs = {"conv1": steps1 * conv1["kernel"] * conv1["filters"]}
+    steps2 = conv_steps(steps1 // conv1["pool"], conv2["kernel"], conv2["stride"])
+    macs["conv2"] = steps2 * conv2["kernel"] * conv1["filters"] * conv2["filters"]
+    width = conv2["steps"] * conv2["filters"]
+    if architecture == "cnn_lstm":
+        units = model["lstm_units"]
+        macs["lstm"] = conv2["steps"] * 4 * units * (conv2["filters"] + units)
+        width = conv2["steps"] * units
+    dense = model["dense_units"]
+    macs["fc1"], macs["fc2"], macs["out"] = width * dense, dense * dense, dense * n_classes
+    forward = 2 * sum(macs.values())
+    return {"forward": forward, "training": 3 * forward - 2 * macs["conv1"],
+            **{f"macs_{name}": value for name, value in macs.items()}}
+

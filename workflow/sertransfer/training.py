@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,26 +51,72 @@ class TrainingHistory:
                 "epochs_run": self.epochs_run}
 
 
-def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-        settings: Mapping, seed: int = 0) -> TrainingHistory:
-    """Train with early stopping on validation loss, restoring the best weights; return the history.
+#: The compiled chunk trainer of each network (traced once, reused by later `fit` calls on it).
+_TRAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    `settings` is a `training.<stage>` config block (batch_size, max_epochs, patience). The loop is
-    Keras's `train_on_batch` over seeded shuffled mini-batches: the same steps as `model.fit`
-    without its per-call set-up, which dominates the demo's many small trainings.
+
+def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, int], tf.Tensor]:
+    """A compiled function that runs consecutive mini-batches of one chunk and returns their summed loss.
+
+    Each mini-batch is one step of `train_on_batch` (forward with dropout, the compiled loss, the
+    gradients of the trainable weights, one optimizer update); running several per call saves the
+    per-call work of Keras and of the Python loop.
     """
-    rng = np.random.default_rng(seed)
-    batch, patience = settings["batch_size"], settings["patience"]
-    history = TrainingHistory()
-    best_loss, best_weights, waited = math.inf, network.get_weights(), 0
-    for epoch in range(1, settings["max_epochs"] + 1):
-        order = rng.permutation(len(x))
-        total = 0.0
+    loss_function = keras.losses.SparseCategoricalCrossentropy()
+    network.optimizer.build(network.trainable_variables)
+    length = network.input_shape[1]
+
+    @tf.function(input_signature=[tf.TensorSpec((None, length), tf.float32), tf.TensorSpec((None,), tf.int64),
+                                  tf.TensorSpec((), tf.int32)])
+    def train_chunk(x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+        total = tf.constant(0.0)
+        for start in tf.range(0, tf.shape(x)[0], batch):
+            x_batch, y_batch = x[start:start + batch, :, None], y[start:start + batch]
+            with tf.GradientTape() as tape:
+                loss = loss_function(y_batch, network(x_batch, training=True))
+            network.optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)
+            total += loss * tf.cast(tf.shape(y_batch)[0], tf.float32)
+        return total
+
+    return train_chunk
+
+
+def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                batch: int, steps_per_call: int) -> float:
+    """Train one epoch over `order` in mini-batches; the mean training loss."""
+    total = 0.0
+    if trainer is None:  # eager networks (run_eagerly): one train_on_batch per mini-batch
         for start in range(0, len(x), batch):
             index = order[start:start + batch]
             loss = network.train_on_batch(x[index][..., None], y[index])
             total += float(loss[0] if isinstance(loss, (list, tuple)) else loss) * len(index)
-        history.loss.append(total / max(1, len(x)))
+    else:
+        chunk = batch * steps_per_call
+        for start in range(0, len(x), chunk):
+            index = order[start:start + chunk]
+            total += float(trainer(x[index], y[index].astype(np.int64), np.int32(batch)))
+    return total / max(1, len(x))
+
+
+def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+        settings: Mapping, seed: int = 0, steps_per_call: int = 8) -> TrainingHistory:
+    """Train with early stopping on validation loss, restoring the best weights; return the history.
+
+    `settings` is a `training.<stage>` config block (batch_size, max_epochs, patience). Every epoch
+    visits the training rows in a seeded random order, in mini-batches of `batch_size`, then scores
+    the validation rows. Training stops, as Keras's EarlyStopping does, once `patience` epochs in a
+    row have not improved on the best validation loss (patience 0: at the first epoch without
+    improvement), and the weights of the best epoch are restored.
+    """
+    rng = np.random.default_rng(seed)
+    batch, patience = settings["batch_size"], settings["patience"]
+    trainer = None if network.run_eagerly else _TRAINERS.get(network)
+    if trainer is None and not network.run_eagerly:
+        trainer = _TRAINERS[network] = _chunk_trainer(network)
+    history = TrainingHistory()
+    best_loss, best_weights, waited = math.inf, network.get_weights(), 0
+    for epoch in range(1, settings["max_epochs"] + 1):
+        history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call))
         val_loss = cross_entropy(predict(network, x_val), y_val) if len(x_val) else history.loss[-1]
         history.val_loss.append(val_loss)
         history.epochs_run = epoch
@@ -77,11 +124,16 @@ def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y
             best_loss, best_weights, waited, history.best_epoch = val_loss, network.get_weights(), 0, epoch
         else:
             waited += 1
-            if waited > patience:
+            if patience_exhausted(waited, patience):
                 break
     network.set_weights(best_weights)
     log.info("trained %d epochs (best %d, val_loss %.4f)", history.epochs_run, history.best_epoch, best_loss)
     return history
+
+
+def patience_exhausted(epochs_without_improvement: int, patience: int) -> bool:
+    """Keras's EarlyStopping rule: stop once `patience` epochs in a row did not improve (at least one)."""
+    return epochs_without_improvement >= max(1, patience)
 
 
 def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:

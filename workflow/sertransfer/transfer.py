@@ -36,7 +36,7 @@ def reinitialise(network: keras.Model, layer_names: list[str], seed: int) -> Non
         layer.set_weights(fresh.get_weights())
 
 
-def prepare_finetuning(pretrained: keras.Model, approach: Mapping, optimizer: Mapping, seed: int,
+def prepare_finetuning(pretrained: keras.Model, approach: Mapping, model: Mapping, seed: int,
                        run_eagerly: bool = False) -> keras.Model:
     """A copy of the pretrained network with the approach's layers frozen / re-initialised, compiled."""
     network = keras.models.clone_model(pretrained)
@@ -44,7 +44,7 @@ def prepare_finetuning(pretrained: keras.Model, approach: Mapping, optimizer: Ma
     reinitialise(network, [n for n in approach.get("reinit", ()) if n in _names(network)], seed)
     for layer in network.layers:
         layer.trainable = layer.name not in approach.get("freeze", ())
-    return compile_network(network, optimizer, run_eagerly)
+    return compile_network(network, model, run_eagerly)
 
 
 def _names(network: keras.Model) -> set[str]:

@@ -1,0 +1,184 @@
+"""The fused execution computes the reference network's function: outputs, gradients, dropout, optimizer.
+
+The reference is `model.execution: layers` (the plain Keras layer stack); the fused execution must
+give the same outputs and weight gradients on the same weights, the same block output for the same
+dropout mask, the same AdaDelta update, and the FLOP count the benchmarks divide by.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import REPO
+
+from sertransfer.config import load_config
+from sertransfer.network import (DROPOUT_RESOLUTION, WEIGHT_LAYERS, ConvPoolBlock, FusedAdadelta, build_network,
+                                 load_network, training_flops)
+
+
+@pytest.fixture(scope="module")
+def paper_model():
+    """The `model:` block of config/paper.yaml."""
+    return load_config(REPO / "config" / "paper.yaml")["model"]
+
+
+def small(model: dict, execution: str, **changes) -> dict:
+    """A narrow network with the paper's kernels, strides and pools."""
+    return {**model, "execution": execution, "lstm_units": 12, "dense_units": 16,
+            "conv1": {**model["conv1"], "filters": 8}, "conv2": {**model["conv2"], "filters": 6}, **changes}
+
+
+def twin_networks(model: dict, length: int, architecture: str = "cnn_lstm", **changes):
+    """A reference (layers) network with trained-looking weights and a fused one holding the same weights."""
+    reference = build_network(small(model, "layers", **changes), length, 6, architecture)
+    rng = np.random.default_rng(1)
+    weights = [w + rng.normal(0, 0.05, w.shape).astype(np.float32) for w in reference.get_weights()]
+    reference.set_weights(weights)  # non-zero biases, so that moving the bias past the pooling is tested
+    fused = build_network(small(model, "fused", **changes), length, 6, architecture)
+    fused.set_weights(weights)
+    return reference, fused
+
+
+def gradients(network: keras.Model, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """Weight gradients of the mean cross-entropy, dropout off."""
+    with tf.GradientTape() as tape:
+        loss = keras.losses.sparse_categorical_crossentropy(y, network(x, training=False))
+        loss = tf.reduce_mean(loss)
+    return [g.numpy() for g in tape.gradient(loss, network.trainable_variables)]
+
+
+@pytest.mark.parametrize("architecture", ["cnn_lstm", "cnn"])
+def test_fused_execution_gives_the_reference_outputs_and_gradients(paper_model, architecture):
+    reference, fused = twin_networks(paper_model, 8000, architecture)
+    assert [w.shape for w in reference.trainable_weights] == [w.shape for w in fused.trainable_weights]
+    assert {layer.name for layer in fused.layers} >= set(WEIGHT_LAYERS) - ({"lstm"} if architecture == "cnn" else set())
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((5, 8000, 1)).astype(np.float32)
+    y = rng.integers(0, 6, 5)
+    expected, got = reference(x, training=False).numpy(), fused(x, training=False).numpy()
+    assert np.allclose(got, expected, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(expected, expected.mean(axis=0))  # the outputs depend on the input
+    for want, have, variable in zip(gradients(reference, x, y), gradients(fused, x, y), fused.trainable_variables,
+                                    strict=True):
+        scale = np.abs(want).max()
+        assert scale > 0, f"{variable.path}: zero gradient cannot show equivalence"
+        assert np.allclose(have, want, rtol=1e-3, atol=1e-5 * scale), variable.path
+
+
+def test_paper_size_outputs_match(paper_model):
+    reference = build_network({**paper_model, "execution": "layers"}, 54000, 6)
+    fused = build_network({**paper_model, "execution": "fused"}, 54000, 6)
+    assert reference.count_params() == fused.count_params() == 3_405_526
+    fused.set_weights(reference.get_weights())
+    x = np.random.default_rng(3).standard_normal((2, 54000, 1)).astype(np.float32)
+    assert np.allclose(fused(x, training=False).numpy(), reference(x, training=False).numpy(), rtol=1e-4,
+                       atol=1e-6)
+
+
+def reference_block(block: ConvPoolBlock, x: tf.Tensor, keep: tf.Tensor | None) -> tf.Tensor:
+    """Conv1D + bias -> ReLU -> dropout with the given mask -> max pool, in the textbook order."""
+    z = tf.nn.relu(tf.nn.conv1d(x, block.kernel, block.strides, "VALID") + block.bias)
+    if keep is not None:
+        z = tf.where(keep, z / (1.0 - block.rate), 0.0)
+    pooled = tf.nn.max_pool1d(z, block.pool, block.pool, "VALID")
+    return pooled if block.steps is None else pooled[:, :block.steps]
+
+
+@pytest.mark.parametrize("channels, stride, steps", [(1, 16, None), (5, 1, 2)])
+def test_block_with_a_dropout_mask_equals_the_textbook_order(channels, stride, steps):
+    block = ConvPoolBlock(filters=6, kernel_size=64 if stride == 16 else 8, strides=stride, pool=8, rate=0.3,
+                          steps=steps)
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.standard_normal((3, 2000 if channels == 1 else 300, channels)).astype(np.float32))
+    block.build(x.shape)
+    block.bias.assign(rng.normal(0, 0.3, 6).astype(np.float32))
+    z = block.convolve(x)
+    keep = tf.constant(rng.random(z.shape) >= 0.3)
+    with tf.GradientTape(persistent=True) as tape:
+        got = block.pooled(block.convolve(x), keep)
+        want = reference_block(block, x, keep)
+        got_loss, want_loss = tf.reduce_sum(got * got), tf.reduce_sum(want * want)
+    assert np.allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+    for variable in (block.kernel, block.bias):
+        expected = tape.gradient(want_loss, variable).numpy()
+        assert np.abs(expected).max() > 0
+        assert np.allclose(tape.gradient(got_loss, variable).numpy(), expected, rtol=1e-4,
+                           atol=1e-5 * np.abs(expected).max())
+
+
+def test_dropout_mask_has_the_configured_rate_and_is_seeded():
+    keras.utils.set_random_seed(11)
+    block = ConvPoolBlock(filters=64, kernel_size=8, strides=1, pool=2, rate=0.3)
+    first = block.keep_mask(tf.constant([50, 400, 64])).numpy()
+    keras.utils.set_random_seed(11)
+    again = ConvPoolBlock(filters=64, kernel_size=8, strides=1, pool=2, rate=0.3).keep_mask(
+        tf.constant([50, 400, 64])).numpy()
+    assert np.array_equal(first, again)
+    drop = round(0.3 * DROPOUT_RESOLUTION) / DROPOUT_RESOLUTION
+    # 1.28 M Bernoulli draws: the drop fraction is within 5 standard errors of the configured rate
+    assert abs((1 - first.mean()) - drop) < 5 * np.sqrt(drop * (1 - drop) / first.size)
+    assert abs(drop - 0.3) < 1e-5
+    odd = ConvPoolBlock(filters=3, kernel_size=8, strides=1, pool=2, rate=0.5).keep_mask(tf.constant([2, 5, 3]))
+    assert odd.shape == (2, 5, 3)
+
+
+def test_fused_adadelta_makes_the_keras_update():
+    rng = np.random.default_rng(5)
+    start = rng.standard_normal((40, 30)).astype(np.float32)
+    steps = [rng.standard_normal((40, 30)).astype(np.float32) for _ in range(3)]
+    results = []
+    for kind in (keras.optimizers.Adadelta, FusedAdadelta):
+        variable = keras.Variable(start)
+        optimizer = kind(learning_rate=1.0, rho=0.95, epsilon=1e-8)
+        for gradient in steps:
+            optimizer.apply([tf.constant(gradient)], [variable])
+        results.append(variable.numpy())
+    assert not np.allclose(results[0], start)
+    assert np.allclose(results[1], results[0], rtol=1e-5, atol=1e-7)
+
+
+def test_a_training_step_without_dropout_matches(paper_model):
+    reference, fused = twin_networks(paper_model, 8000, dropout=0.0)
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((8, 8000, 1)).astype(np.float32), rng.integers(0, 6, 8)
+    for network, execution in ((reference, "layers"), (fused, "fused")):
+        from sertransfer.network import compile_network
+        compile_network(network, {**paper_model, "execution": execution})
+        for _ in range(2):
+            network.train_on_batch(x, y)
+    for want, have in zip(reference.get_weights(), fused.get_weights(), strict=True):
+        assert np.allclose(have, want, rtol=1e-3, atol=1e-5)
+
+
+def test_fused_network_saves_and_loads_in_safe_mode(paper_model, tmp_path):
+    _, fused = twin_networks(paper_model, 4000)
+    fused.save(tmp_path / "m.keras")
+    loaded = load_network(str(tmp_path / "m.keras"))
+    x = np.random.default_rng(7).standard_normal((2, 4000, 1)).astype(np.float32)
+    assert np.array_equal(loaded(x, training=False).numpy(), fused(x, training=False).numpy())
+
+
+def multiply_adds_of(network: keras.Model) -> dict[str, int]:
+    """Forward multiply-adds per layer read off a built network: output steps x kernel size."""
+    macs = {}
+    for layer in network.layers:
+        if layer.name not in WEIGHT_LAYERS:
+            continue
+        kernels = [w for w in layer.weights if "kernel" in w.path]
+        steps = layer.output.shape[1] if layer.name == "lstm" else 1
+        if isinstance(layer, keras.layers.Conv1D):
+            steps = layer.output.shape[1]
+        macs[layer.name] = steps * sum(int(np.prod(w.shape)) for w in kernels)
+    return macs
+
+
+def test_flop_count_matches_the_built_network(paper_model):
+    network = build_network({**paper_model, "execution": "layers"}, 54000, 6)
+    counted = training_flops(paper_model, 54000, 6)
+    assert counted["macs_conv1"] == 3372 * 64 * 128 and counted["macs_conv2"] == 414 * 8 * 128 * 128
+    assert {name: counted[f"macs_{name}"] for name in WEIGHT_LAYERS} == multiply_adds_of(network)
+    assert counted["forward"] == 2 * sum(multiply_adds_of(network).values())
+    assert counted["training"] == 3 * counted["forward"] - 2 * counted["macs_conv1"]
+    assert 0.45e9 < counted["training"] < 0.47e9  # about 0.46 GFLOP per training sample at the paper's size
