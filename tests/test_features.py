@@ -13,7 +13,7 @@ from sertransfer.audio import read_audio
 from sertransfer.corpora import get_corpus, ingest
 from sertransfer.features.is10 import IS10_DIMENSION, extract_is10, read_is10
 from sertransfer.features.waveform import (FeatureCacheError, cache_layout, extract_waveforms, fit_length,
-                                           read_waveforms, standardize, waveform_vector)
+                                           read_waveforms, standardize_utterance, waveform_vector)
 from sertransfer.synthetic.avi import write_avi
 
 
@@ -38,7 +38,30 @@ def test_standardize_over_own_samples():
     own = vector[:20000]
     assert abs(own.mean()) < 1e-5 and own.std() == pytest.approx(1.0, abs=1e-4)
     assert not vector[20000:].any() and vector.dtype == np.float32
-    assert not standardize(np.zeros(10)).any()
+    assert not standardize_utterance(np.zeros(10)).any()
+
+
+@pytest.mark.parametrize("pad, before", [("end", 0), ("center", 3), ("start", 6)])
+def test_padding_goes_where_the_reading_says(pad, before):
+    out = fit_length(np.arange(1, 5, dtype=np.float32), 10, pad=pad)
+    assert out.shape == (10,) and np.array_equal(out[before:before + 4], [1, 2, 3, 4])
+    assert not np.delete(out, range(before, before + 4)).any()
+    with pytest.raises(ValueError, match="features.waveform.pad"):
+        fit_length(np.ones(3), 10, pad="middle")
+
+
+def test_native_rate_and_unstandardized_readings():
+    rng = np.random.default_rng(1)
+    signal = (0.1 * rng.standard_normal((22050, 2))).astype(np.float32)  # 1 s, stereo, 22.05 kHz
+    native = waveform_vector(signal, 22050, sample_rate="native", length=30000, standardize="none")
+    assert np.allclose(native[:22050], signal.mean(axis=1)) and not native[22050:].any()  # no resampling
+    resampled = waveform_vector(signal, 22050, sample_rate=8000, length=30000, standardize="utterance")
+    assert np.flatnonzero(resampled)[-1] + 1 == pytest.approx(8000, abs=2)
+    for standardize in ("none", "dimension"):  # `dimension` is applied by the network, not the cache
+        raw = waveform_vector(signal, 22050, sample_rate=22050, length=30000, standardize=standardize)
+        assert raw[:22050].std() == pytest.approx(signal.mean(axis=1).std(), rel=1e-5)
+    with pytest.raises(ValueError, match="features.waveform.standardize"):
+        waveform_vector(signal, 22050, sample_rate=16000, length=100, standardize="global")
 
 
 @pytest.fixture
@@ -66,7 +89,8 @@ def test_waveform_cache_shapes_rates_and_rerun_bytes(mixed_corpus, tmp_path):
     for row, n in zip(x, (16000, 32000)):
         assert abs(row[:n].mean()) < 1e-3 and row[:n].std() == pytest.approx(1.0, abs=1e-2)
     assert cache_layout(out) == {"dtype": "float32", "byteorder": "little", "length": 54000, "sample_rate": 16000,
-                                 "crop": "center", "layout": "fixed_size_binary"}
+                                 "crop": "center", "pad": "end", "standardize": "utterance",
+                                 "layout": "fixed_size_binary"}
     again = tmp_path / "again.parquet"
     extract_waveforms(manifest, mixed_corpus, again, threads=1, row_group=3)
     assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(again.read_bytes()).digest()

@@ -182,3 +182,23 @@ def test_flop_count_matches_the_built_network(paper_model):
     assert counted["forward"] == 2 * sum(multiply_adds_of(network).values())
     assert counted["training"] == 3 * counted["forward"] - 2 * counted["macs_conv1"]
     assert 0.45e9 < counted["training"] < 0.47e9  # about 0.46 GFLOP per training sample at the paper's size
+
+
+def test_input_standardization_layer_uses_training_row_statistics(paper_model, tmp_path):
+    from sertransfer.network import STANDARDIZE_LAYER, set_input_statistics
+
+    model = small(paper_model, "fused")
+    network = build_network(model, 4000, 6, standardize_inputs=True)
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((20, 4000)) * np.linspace(0.1, 3.0, 4000) + 0.5).astype(np.float32)
+    x[:, -100:] = 0.0  # padding in every row: never varies
+    set_input_statistics(network, x)
+    layer = network.get_layer(STANDARDIZE_LAYER)
+    assert not layer.trainable_weights and len(layer.non_trainable_weights) == 2
+    out = layer(x[..., None]).numpy()[..., 0]
+    assert np.allclose(out[:, :-100].mean(axis=0), 0, atol=1e-4)
+    assert np.allclose(out[:, :-100].std(axis=0), 1, atol=1e-3)
+    assert np.array_equal(out[:, -100:], x[:, -100:])
+    network.save(tmp_path / "m.keras")
+    loaded = load_network(str(tmp_path / "m.keras")).get_layer(STANDARDIZE_LAYER)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), layer.get_weights(), strict=True))

@@ -49,3 +49,16 @@ def test_stops_on_the_same_epoch_as_keras(losses, patience):
 def test_patience_five_waits_five_epochs():
     losses = [1.0, 0.5] + [0.6] * 10
     assert epochs_run_by_pipeline(losses, 5) == 2 + 5
+
+
+def test_validation_score_is_minus_loss_or_uar_over_present_classes():
+    from sertransfer.training import cross_entropy, validation_score
+
+    probabilities = np.array([[0.6, 0.3, 0.1, 0, 0, 0], [0.2, 0.7, 0.1, 0, 0, 0], [0.1, 0.5, 0.4, 0, 0, 0],
+                              [0.3, 0.1, 0.05, 0.55, 0, 0]], dtype=np.float32)
+    labels = np.array([0, 1, 2, 2])
+    assert validation_score(probabilities, labels, "val_loss") == pytest.approx(-cross_entropy(probabilities, labels))
+    # classes 0, 1, 2 present; the 4th row's argmax over them is class 0: recalls 1, 1, 0 -> UAR 2/3
+    assert validation_score(probabilities, labels, "val_uar") == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="monitor"):
+        validation_score(probabilities, labels, "accuracy")

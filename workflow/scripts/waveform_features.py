@@ -16,4 +16,5 @@ with logged(snakemake.log[0]):
     settings = snakemake.params.waveform
     extract_waveforms(read_manifest(snakemake.input.manifest), root, Path(snakemake.output[0]),
                       sample_rate=settings["sample_rate"], length=settings["length"], crop=settings["crop"],
-                      threads=snakemake.threads, row_group=settings["row_group"])
+                      pad=settings["pad"], standardize=settings["standardize"], threads=snakemake.threads,
+                      row_group=settings["row_group"])

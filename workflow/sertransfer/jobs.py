@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.features.waveform import load_utterances, read_cache_labels
+from sertransfer.features.waveform import cache_layout, load_utterances, read_cache_labels
 from sertransfer.folds import read_folds
-from sertransfer.network import build_network, compile_network, load_network
+from sertransfer.network import build_network, compile_network, load_network, set_input_statistics
 from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances, unit_file
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
@@ -44,10 +44,24 @@ class JobData:
             if missing:
                 raise ValueError(f"folds of {domain} name {len(missing)} utterances absent from its waveform cache "
                                  f"(e.g. {sorted(missing)[:3]}); rerun the features rule")
+        readings = {domain: cache_layout(Path(path)).get("standardize", "utterance") for domain, path in caches.items()}
+        if len(set(readings.values())) > 1:
+            raise ValueError(f"waveform caches were standardized differently ({readings}); rerun the features rule")
+        #: features.waveform.standardize of the caches (`dimension`: the network standardizes its input)
+        self.standardize = next(iter(readings.values()), "utterance")
 
     def arrays(self, ids: list[str], emotions: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Samples and class indices of `ids`."""
         return load_utterances(self.caches, ids), label_indices([self.labels[i] for i in ids], emotions)
+
+
+def new_network(config: Mapping, data: JobData, x: np.ndarray, architecture: str) -> keras.Model:
+    """A freshly initialised, compiled network for training rows x (standardizing its input when the caches ask)."""
+    standardize_inputs = data.standardize == "dimension"
+    network = build_network(config["model"], x.shape[1], len(config["emotions"]), architecture, standardize_inputs)
+    if standardize_inputs:
+        set_input_statistics(network, x)
+    return compile_network(network, config["model"], config["training"]["run_eagerly"])
 
 
 def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: list[str], fold: int, **ident):
@@ -78,8 +92,7 @@ def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: s
                            validation_fraction=config["training"]["validation_fraction"])
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
-    network = compile_network(build_network(config["model"], x.shape[1], len(emotions), job.architecture),
-                              config["model"], config["training"]["run_eagerly"])
+    network = new_network(config, data, x, job.architecture)
     log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(x), len(x_val),
              len(split["test"]))
     history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"], seed)
@@ -164,8 +177,7 @@ def run_target_only(job: TargetOnlyJob, config: Mapping, data: JobData, predicti
     x, y = data.arrays(split["train"], emotions)
     x_val, y_val = data.arrays(split["validation"], emotions)
     x_test, _ = data.arrays(split["test"], emotions)
-    network = compile_network(build_network(config["model"], x.shape[1], len(emotions), "cnn_lstm"),
-                              config["model"], config["training"]["run_eagerly"])
+    network = new_network(config, data, x, "cnn_lstm")
     history = fit(network, x, y, x_val, y_val, config["training"]["target_only"], seed)
     ident = {"experiment": "tt", "model": "cnn_lstm", "approach": "TT"}
     frames = [_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident),

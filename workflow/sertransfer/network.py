@@ -22,12 +22,15 @@ from collections.abc import Mapping
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 #: Layers with weights, in order; the approaches freeze and re-initialise these by name.
 WEIGHT_LAYERS = ("conv1", "conv2", "lstm", "fc1", "fc2", "out")
 ARCHITECTURES = ("cnn_lstm", "cnn")
+#: The optional first layer that standardizes each input position (features.waveform.standardize: dimension).
+STANDARDIZE_LAYER = "standardize"
 EXECUTIONS = ("fused", "layers")
 #: Dropout draws one 16-bit uniform per element: the drop probability is rate rounded to 1/65536.
 DROPOUT_RESOLUTION = 65536
@@ -152,6 +155,28 @@ class FusedAdadelta(keras.optimizers.Adadelta):
             use_locking=False)
 
 
+@keras.saving.register_keras_serializable(package="sertransfer")
+class InputStandardization(layers.Layer):
+    """(x - mean) / scale per input position, with statistics set from a job's training rows (never trained)."""
+
+    def build(self, input_shape: tuple) -> None:
+        """Per-position `mean` (zeros) and `scale` (ones) until `set_input_statistics` fills them."""
+        self.mean = self.add_weight(name="mean", shape=input_shape[1:], initializer="zeros", trainable=False)
+        self.scale = self.add_weight(name="scale", shape=input_shape[1:], initializer="ones", trainable=False)
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return (x - self.mean) / self.scale
+
+
+def set_input_statistics(network: keras.Model, x: np.ndarray) -> None:
+    """Fit the network's `standardize` layer to training rows x (n, length): per-position mean and std."""
+    mean = x.mean(axis=0, dtype=np.float64)
+    std = x.std(axis=0, dtype=np.float64)
+    scale = np.where(std > 1e-8, std, 1.0)  # positions that never vary (padding in every row) pass unscaled
+    network.get_layer(STANDARDIZE_LAYER).set_weights([mean[:, None].astype(np.float32),
+                                                      scale[:, None].astype(np.float32)])
+
+
 def _conv_stages_layers(x: keras.KerasTensor, model: Mapping, steps: int) -> keras.KerasTensor:
     """conv1 and conv2 stages as separate Keras layers (the reference execution)."""
     conv1, conv2, dropout = model["conv1"], model["conv2"], model["dropout"]
@@ -174,8 +199,13 @@ def _conv_stages_fused(x: keras.KerasTensor, model: Mapping, steps: int) -> kera
                          steps=conv2["steps"], name="conv2")(x)
 
 
-def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm") -> keras.Model:
-    """Build (uncompiled) the CNN+LSTM or the CNN of Table 2 from the `model:` config block."""
+def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm",
+                  standardize_inputs: bool = False) -> keras.Model:
+    """Build (uncompiled) the CNN+LSTM or the CNN of Table 2 from the `model:` config block.
+
+    With `standardize_inputs` the first layer standardizes each input position (the `dimension`
+    reading of the paper's standardization; `set_input_statistics` fits it on training rows).
+    """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
     execution = model.get("execution", "fused")
@@ -183,8 +213,9 @@ def build_network(model: Mapping, input_length: int, n_classes: int, architectur
         raise ValueError(f"model.execution must be one of {EXECUTIONS}, not {execution!r}")
     steps = conv2_steps(model, input_length)
     inputs = keras.Input(shape=(input_length, 1), name="waveform")
+    x = InputStandardization(name=STANDARDIZE_LAYER)(inputs) if standardize_inputs else inputs
     stages = _conv_stages_fused if execution == "fused" else _conv_stages_layers
-    x = stages(inputs, model, steps)
+    x = stages(x, model, steps)
     if architecture == "cnn_lstm":
         unroll = execution == "fused" and model["conv2"]["steps"] <= MAX_UNROLLED_STEPS
         x = layers.LSTM(model["lstm_units"], return_sequences=True, unroll=unroll, name="lstm")(x)

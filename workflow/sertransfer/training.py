@@ -38,17 +38,18 @@ def label_indices(labels: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
 
 @dataclass
 class TrainingHistory:
-    """Per-epoch losses and the epoch whose weights were kept."""
+    """Per-epoch losses, the monitored validation score and the epoch whose weights were kept."""
 
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)  # what early stopping monitored (higher is better)
     best_epoch: int = 0
     epochs_run: int = 0
 
     def as_dict(self) -> dict:
         """JSON-ready view."""
-        return {"loss": self.loss, "val_loss": self.val_loss, "best_epoch": self.best_epoch,
-                "epochs_run": self.epochs_run}
+        return {"loss": self.loss, "val_loss": self.val_loss, "val_score": self.val_score,
+                "best_epoch": self.best_epoch, "epochs_run": self.epochs_run}
 
 
 #: The compiled chunk trainer of each network (traced once, reused by later `fit` calls on it).
@@ -98,36 +99,57 @@ def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y
     return total / max(1, len(x))
 
 
+def validation_score(probabilities: np.ndarray, labels: np.ndarray, monitor: str) -> float:
+    """Early stopping's score of the validation rows (higher is better): -cross-entropy, or UAR.
+
+    UAR is over the classes present in `labels`, the argmax restricted to them (as evaluation does).
+    """
+    if monitor == "val_loss":
+        return -cross_entropy(probabilities, labels)
+    if monitor != "val_uar":
+        raise ValueError(f"training.<stage>.monitor must be val_loss or val_uar, not {monitor!r}")
+    classes = np.unique(labels)
+    predicted = classes[probabilities[:, classes].argmax(axis=1)]
+    return float(np.mean([np.mean(predicted[labels == c] == c) for c in classes]))
+
+
 def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
         settings: Mapping, seed: int = 0, steps_per_call: int = 8) -> TrainingHistory:
-    """Train with early stopping on validation loss, restoring the best weights; return the history.
+    """Train with early stopping on the validation rows, restoring the best weights; return the history.
 
-    `settings` is a `training.<stage>` config block (batch_size, max_epochs, patience). Every epoch
-    visits the training rows in a seeded random order, in mini-batches of `batch_size`, then scores
-    the validation rows. Training stops, as Keras's EarlyStopping does, once `patience` epochs in a
-    row have not improved on the best validation loss (patience 0: at the first epoch without
-    improvement), and the weights of the best epoch are restored.
+    `settings` is a `training.<stage>` config block (batch_size, max_epochs, patience, monitor).
+    Every epoch visits the training rows in a seeded random order, in mini-batches of `batch_size`,
+    then scores the validation rows (`monitor`: their loss, or their UAR). Training stops, as
+    Keras's EarlyStopping does, once `patience` epochs in a row have not improved on the best score
+    (patience 0: at the first epoch without improvement), and the weights of the best epoch are
+    restored. Without validation rows the training loss is monitored.
     """
     rng = np.random.default_rng(seed)
-    batch, patience = settings["batch_size"], settings["patience"]
+    batch, patience, monitor = settings["batch_size"], settings["patience"], settings.get("monitor", "val_loss")
     trainer = None if network.run_eagerly else _TRAINERS.get(network)
     if trainer is None and not network.run_eagerly:
         trainer = _TRAINERS[network] = _chunk_trainer(network)
     history = TrainingHistory()
-    best_loss, best_weights, waited = math.inf, network.get_weights(), 0
+    best_score, best_weights, waited = -math.inf, network.get_weights(), 0
     for epoch in range(1, settings["max_epochs"] + 1):
         history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call))
-        val_loss = cross_entropy(predict(network, x_val), y_val) if len(x_val) else history.loss[-1]
-        history.val_loss.append(val_loss)
+        if len(x_val):
+            probabilities = predict(network, x_val)
+            history.val_loss.append(cross_entropy(probabilities, y_val))
+            score = validation_score(probabilities, y_val, monitor)
+        else:
+            history.val_loss.append(history.loss[-1])
+            score = -history.loss[-1]
+        history.val_score.append(score)
         history.epochs_run = epoch
-        if val_loss < best_loss:
-            best_loss, best_weights, waited, history.best_epoch = val_loss, network.get_weights(), 0, epoch
+        if score > best_score:
+            best_score, best_weights, waited, history.best_epoch = score, network.get_weights(), 0, epoch
         else:
             waited += 1
             if patience_exhausted(waited, patience):
                 break
     network.set_weights(best_weights)
-    log.info("trained %d epochs (best %d, val_loss %.4f)", history.epochs_run, history.best_epoch, best_loss)
+    log.info("trained %d epochs (best %d, %s %.4f)", history.epochs_run, history.best_epoch, monitor, best_score)
     return history
 
 

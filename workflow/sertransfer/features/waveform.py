@@ -1,4 +1,11 @@
-"""waveform-54k: mono, resampled, per-utterance standardized, padded/cropped; cached as raw float32 bytes.
+"""waveform-54k: mono, resampled, standardized, padded/cropped; cached as raw float32 bytes.
+
+The readings of the paper's "54,000 dimensional input ... padded ... standardized" are settings
+(`features.waveform`): the rate (`sample_rate`, or `native` to keep each file's own), where the
+padding goes (`pad`), which part of a long utterance is kept (`crop`), and how samples are
+standardized (`standardize`: over each utterance's own samples; or `dimension`, per input
+position with statistics of a job's training rows, which the network applies as its first layer,
+so the cache then holds unstandardized samples; or `none`).
 
 The cache is a Parquet file with `utterance_id`, `emotion`, `speaker` and `x`, a
 `fixed_size_binary[4 * length]` column holding each utterance's little-endian float32 samples,
@@ -30,23 +37,33 @@ log = logging.getLogger(__name__)
 METADATA_KEY = b"sertransfer.waveform"
 META_COLUMNS = ("utterance_id", "emotion", "speaker")
 CROPS = ("center", "start")
+PADS = ("end", "center", "start")
+STANDARDIZATIONS = ("utterance", "dimension", "none")
+NATIVE_RATE = "native"
 
 
 class FeatureCacheError(ValueError):
     """A feature cache is missing, corrupt or written with other settings; the message names the file."""
 
 
-def fit_length(signal: np.ndarray, length: int, crop: str = "center") -> np.ndarray:
-    """Zero-pad at the end or crop (centred by default) to exactly `length` samples."""
+def fit_length(signal: np.ndarray, length: int, crop: str = "center", pad: str = "end") -> np.ndarray:
+    """Exactly `length` samples: a long signal cropped (centred or from its start), a short one zero-padded.
+
+    `pad` says where the zeros go: after the signal (`end`), both sides (`center`) or before it (`start`).
+    """
     if crop not in CROPS:
         raise ValueError(f"features.waveform.crop must be one of {CROPS}, not {crop!r}")
+    if pad not in PADS:
+        raise ValueError(f"features.waveform.pad must be one of {PADS}, not {pad!r}")
     if signal.size >= length:
         start = (signal.size - length) // 2 if crop == "center" else 0
         return signal[start:start + length]
-    return np.pad(signal, (0, length - signal.size))
+    missing = length - signal.size
+    before = {"end": 0, "center": missing // 2, "start": missing}[pad]
+    return np.pad(signal, (before, missing - before))
 
 
-def standardize(signal: np.ndarray) -> np.ndarray:
+def standardize_utterance(signal: np.ndarray) -> np.ndarray:
     """Zero mean, unit variance over the utterance's own samples (no statistics across utterances)."""
     signal = signal.astype(np.float64)
     std = signal.std()
@@ -54,19 +71,26 @@ def standardize(signal: np.ndarray) -> np.ndarray:
     return (centred / std if std > 0 else centred).astype(np.float32)
 
 
-def waveform_vector(samples: np.ndarray, native_rate: int, *, sample_rate: int, length: int,
-                    crop: str = "center") -> np.ndarray:
-    """One utterance's network input from decoded (frames, channels) samples."""
+def waveform_vector(samples: np.ndarray, native_rate: int, *, sample_rate: int | str, length: int,
+                    crop: str = "center", pad: str = "end", standardize: str = "utterance") -> np.ndarray:
+    """One utterance's network input from decoded (frames, channels) samples.
+
+    Mono mix, resampled to `sample_rate` (unless `native`), standardized over its own samples when
+    `standardize` is `utterance` (before padding: the zeros stay zeros), then fitted to `length`.
+    """
+    if standardize not in STANDARDIZATIONS:
+        raise ValueError(f"features.waveform.standardize must be one of {STANDARDIZATIONS}, not {standardize!r}")
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
-    if native_rate != sample_rate:
-        mono = soxr.resample(mono.astype(np.float32), native_rate, sample_rate, quality="HQ")
-    return fit_length(standardize(mono), length, crop).astype("<f4", copy=False)
+    if sample_rate != NATIVE_RATE and native_rate != sample_rate:
+        mono = soxr.resample(mono.astype(np.float32), native_rate, int(sample_rate), quality="HQ")
+    signal = standardize_utterance(mono) if standardize == "utterance" else mono.astype(np.float32)
+    return fit_length(signal, length, crop, pad).astype("<f4", copy=False)
 
 
-def _schema(length: int, sample_rate: int, crop: str) -> pa.Schema:
-    """Cache schema with the layout recorded in its metadata."""
+def _schema(length: int, sample_rate: int | str, crop: str, pad: str, standardize: str) -> pa.Schema:
+    """Cache schema with the layout and the reading it was made with recorded in its metadata."""
     meta = {"dtype": "float32", "byteorder": "little", "length": length, "sample_rate": sample_rate, "crop": crop,
-            "layout": "fixed_size_binary"}
+            "pad": pad, "standardize": standardize, "layout": "fixed_size_binary"}
     return pa.schema([("utterance_id", pa.string()), ("emotion", pa.string()), ("speaker", pa.string()),
                       ("x", pa.binary(4 * length))], metadata={METADATA_KEY: json.dumps(meta).encode()})
 
@@ -76,17 +100,18 @@ def meta_lists(manifest: pd.DataFrame) -> dict[str, list[str | None]]:
     return {c: [None if pd.isna(v) else str(v) for v in manifest[c]] for c in META_COLUMNS}
 
 
-def extract_waveforms(manifest: pd.DataFrame, corpus_root: Path, out: Path, *, sample_rate: int = 16000,
-                      length: int = 54000, crop: str = "center", threads: int = 1, row_group: int = 64) -> int:
+def extract_waveforms(manifest: pd.DataFrame, corpus_root: Path, out: Path, *, sample_rate: int | str = 16000,
+                      length: int = 54000, crop: str = "center", pad: str = "end", standardize: str = "utterance",
+                      threads: int = 1, row_group: int = 64) -> int:
     """Stream every manifest utterance into the cache at `out` (atomic); memory stays one row group."""
-    schema = _schema(length, sample_rate, crop)
+    schema = _schema(length, sample_rate, crop, pad, standardize)
     rows = manifest.to_dict("records")
     meta = meta_lists(manifest)
 
     def one(row: dict) -> bytes:
         audio = read_audio(Path(corpus_root) / row["path"])
         return waveform_vector(audio.samples, audio.sample_rate, sample_rate=sample_rate, length=length,
-                               crop=crop).tobytes()
+                               crop=crop, pad=pad, standardize=standardize).tobytes()
 
     with atomic.atomic_path(out) as temporary, ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         with pq.ParquetWriter(temporary, schema, compression="none", use_dictionary=["emotion", "speaker"],
