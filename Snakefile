@@ -34,6 +34,7 @@ include: "workflow/rules/folds.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/audit.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/report.smk"
 

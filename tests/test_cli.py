@@ -60,3 +60,25 @@ def test_label_override_and_fail_mode(tmp_path):
                          "--on-bad-audio", "fail")
     assert failed.returncode != 0 and "03a01Wa.wav" in failed.stderr
     assert not (tmp_path / "F.parquet").exists()
+
+
+def test_folds_with_iemocaps_real_label_counts(tmp_path):
+    from test_folds import IEMOCAP
+
+    rows = [{"utterance_id": f"iemocap/Ses01F_impro01/u{label[:3]}{i}", "domain": "iemocap", "path": f"{label}{i}.wav",
+             "speaker": f"Ses0{i % 5 + 1}F", "gender": "F", "emotion": label, "source_label": label[:3],
+             "sample_rate": 16000, "channels": 1, "duration_s": 3.0}
+            for label, n in IEMOCAP.items() for i in range(n)]
+    from sertransfer.corpora.base import IngestResult
+    from sertransfer.manifest import write_manifest
+
+    write_manifest(IngestResult(pd.DataFrame(rows), {"domain": "iemocap"}), tmp_path / "iemocap.parquet")
+    result = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "f.parquet"), "--k", "5")
+    assert result.returncode == 0, result.stderr
+    assert "dropped disgust: 2 utterances, fewer than k=5" in result.stdout
+    folds = pd.read_parquet(tmp_path / "f.parquet")
+    assert len(folds) == sum(IEMOCAP.values()) - 2 and "disgust" not in set(folds["emotion"])
+    assert json.loads((tmp_path / "f.report.json").read_text())["dropped_rare_classes"] == {"disgust": 2}
+    strict = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "g.parquet"),
+                         "--rare-classes", "fail")
+    assert strict.returncode != 0 and "disgust" in strict.stderr and not (tmp_path / "g.parquet").exists()

@@ -114,6 +114,14 @@ def test_emovo_rml_afew_layouts(tmp_path):
     assert rml[["speaker", "emotion", "sample_rate"]].values.tolist() == [["s1", "anger", 22050],
                                                                           ["s5", "disgust", 22050]]
 
+    # the public release's two parts: rml-1 (s1..s5) and rml-2 (s6..s8)
+    write_tone(tmp_path / "release" / "rml-1" / "s1" / "an1.avi", sample_rate=22050)
+    write_tone(tmp_path / "release" / "rml-1" / "s5" / "mandarin" / "di3.avi", sample_rate=22050)
+    write_tone(tmp_path / "release" / "rml-2" / "s6" / "persian" / "su2.avi", sample_rate=22050)
+    release = run("rml", tmp_path / "release").manifest
+    assert release[["speaker", "emotion"]].values.tolist() == [["s1", "anger"], ["s5", "disgust"], ["s6", "surprise"]]
+    assert release["utterance_id"].is_unique and release["path"].str.startswith("rml-").all()
+
     write_tone(tmp_path / "afew" / "Train_AFEW" / "Happy" / "000046280.avi", sample_rate=48000)
     write_tone(tmp_path / "afew" / "Val_AFEW" / "Neutral" / "000100000.avi", sample_rate=48000)
     afew = run("afew", tmp_path / "afew")

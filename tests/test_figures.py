@@ -13,8 +13,7 @@ import pytest
 from conftest import SIX
 
 from sertransfer import figures
-from sertransfer.corpora.base import IngestResult
-from sertransfer.manifest import write_manifest
+from sertransfer.folds import write_folds
 from sertransfer.tables.uars import read_metrics, transfer
 from sertransfer.predictions import prediction_frame, write_predictions
 
@@ -82,13 +81,11 @@ def assert_plausible_png(path, min_width: int = 300, min_height: int = 200) -> N
     assert b"Software" not in path.read_bytes()
 
 
-def emodb_manifest(tmp_path):
-    """A manifest of emodb with its five classes."""
-    rows = [{"utterance_id": f"emodb/{i}", "domain": "emodb", "path": f"{i}.wav", "speaker": "03", "gender": None,
-             "emotion": e, "source_label": e, "sample_rate": 16000, "channels": 1, "duration_s": 2.0}
-            for i, e in enumerate(EMODB)]
+def emodb_folds(tmp_path):
+    """A folds table of emodb with its five classes."""
     path = tmp_path / "emodb.parquet"
-    write_manifest(IngestResult(pd.DataFrame(rows), {"domain": "emodb"}), path)
+    write_folds(pd.DataFrame({"utterance_id": [f"emodb/{i}" for i in range(len(EMODB))], "emotion": list(EMODB),
+                              "fold": [i % 2 for i in range(len(EMODB))]}), path)
     return path
 
 
@@ -188,7 +185,7 @@ def test_best_configuration_ties_go_to_the_first_in_table_order(tmp_path):
 def test_confusion_restricted_to_domain_labels_and_row_normalised(tmp_path):
     metrics = write_metrics(tmp_path)
     out = tmp_path / "confusion_emodb.png"
-    shares = figures.write_confusion([metrics["transfer"]], emodb_predictions(tmp_path), emodb_manifest(tmp_path),
+    shares = figures.write_confusion([metrics["transfer"]], emodb_predictions(tmp_path), emodb_folds(tmp_path),
                                      "emodb", SCENARIOS, APPROACHES, True, out)
     assert list(shares.index) == EMODB and list(shares.columns) == EMODB  # no surprise row or column
     assert np.allclose(shares.sum(axis=1), 1.0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from sertransfer.folds import assign_folds, read_folds, write_folds
+from sertransfer.folds import assign_folds, domain_classes, folds_report, read_folds, write_folds
 
 
 def manifest(n_per_class: dict[str, int], speakers: int = 10, seed: int = 0) -> pd.DataFrame:
@@ -28,7 +30,9 @@ def test_stratified_folds_partition_and_balance():
     folds = assign_folds(data, k=5, seed=1)
     assert sorted(folds["utterance_id"]) == sorted(data["utterance_id"])
     assert folds["utterance_id"].is_unique and set(folds["fold"]) == set(range(5))
-    merged = folds.merge(data, on="utterance_id")
+    assert folds.set_index("utterance_id")["emotion"].equals(data.set_index("utterance_id").loc[folds["utterance_id"],
+                                                                                                  "emotion"])
+    merged = folds.merge(data.drop(columns="emotion"), on="utterance_id")
     per_fold = merged.groupby(["emotion", "fold"]).size().unstack()
     assert ((per_fold.max(axis=1) - per_fold.min(axis=1)) <= 1).all()
     sizes = folds["fold"].value_counts()
@@ -37,7 +41,7 @@ def test_stratified_folds_partition_and_balance():
 
 def test_speaker_folds_keep_speakers_apart():
     data = manifest(CLASSES, speakers=10)
-    folds = assign_folds(data, k=5, strategy="speaker", seed=1).merge(data, on="utterance_id")
+    folds = assign_folds(data, k=5, strategy="speaker", seed=1).merge(data.drop(columns="emotion"), on="utterance_id")
     assert (folds.groupby("speaker")["fold"].nunique() == 1).all()
     assert set(folds["fold"]) == set(range(5))
 
@@ -58,8 +62,41 @@ def test_seeded_and_stable(tmp_path):
     assert read_folds(tmp_path / "f.parquet").equals(first)
 
 
+#: Real IEMOCAP's categorical labels (majority vote) after the six-emotion mapping with exc -> happiness:
+#: ang 1103, hap 595 + exc 1041, sad 1084, sur 107, fea 40, dis 2 (neu, fru, oth, xxx are dropped at ingest).
+IEMOCAP = {"anger": 1103, "happiness": 1636, "sadness": 1084, "surprise": 107, "fear": 40, "disgust": 2}
+
+
+@pytest.mark.parametrize("strategy", ["stratified", "speaker"])
+def test_a_class_rarer_than_k_is_dropped_and_reported(strategy):
+    data = manifest(IEMOCAP, speakers=10)
+    folds = assign_folds(data, k=5, strategy=strategy, seed=1)
+    assert set(folds["emotion"]) == set(IEMOCAP) - {"disgust"}
+    assert len(folds) == sum(IEMOCAP.values()) - 2 and set(folds["fold"]) == set(range(5))
+    report = folds_report(data, folds, k=5, strategy=strategy)
+    assert report["dropped_rare_classes"] == {"disgust": 2}
+    assert report["dropped_utterances"] == ["d/disgust0", "d/disgust1"]
+    assert report["kept"] == len(folds) and report["kept_per_emotion"]["fear"] == 40
+    with pytest.raises(ValueError, match="'disgust' has 2 utterances, fewer than folds.k=5.*rare_classes"):
+        assign_folds(data, k=5, strategy=strategy, rare_class_policy="fail")
+
+
+def test_a_class_with_k_utterances_stays_in_every_fold():
+    folds = assign_folds(manifest({"anger": 20, "fear": 5}), k=5, seed=2)
+    assert sorted(folds.loc[folds["emotion"] == "fear", "fold"]) == [0, 1, 2, 3, 4]
+
+
+def test_folds_report_is_written_beside_the_table(tmp_path):
+    data = manifest(IEMOCAP)
+    folds = assign_folds(data, k=5, seed=1)
+    write_folds(folds, tmp_path / "iemocap.parquet", folds_report(data, folds, k=5, strategy="stratified"))
+    written = json.loads((tmp_path / "iemocap.report.json").read_text())
+    assert written["dropped_rare_classes"] == {"disgust": 2} and written["k"] == 5
+    assert domain_classes(tmp_path / "iemocap.parquet") == sorted(set(IEMOCAP) - {"disgust"})
+
+
 def test_too_few_samples_is_a_clear_error():
     with pytest.raises(ValueError, match="fewer than folds.k=5"):
-        assign_folds(manifest({"anger": 20, "fear": 3}), k=5)
+        assign_folds(manifest({"anger": 3}), k=5)
     with pytest.raises(ValueError, match="speakers, fewer than folds.k"):
         assign_folds(manifest({"anger": 20}, speakers=2), k=5, strategy="speaker")

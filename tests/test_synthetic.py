@@ -144,9 +144,9 @@ def test_afew(corpora: dict[str, tuple[Path, int]]) -> None:
 def test_rml(corpora: dict[str, tuple[Path, int]]) -> None:
     root, _ = corpora["rml"]
     names = _rel(root)
-    assert {"s1/an1.avi", "s5/mandarin/di1.avi", "s6/urdu/su1.avi"} <= names
-    assert all(re.match(r"^s[1-8]/((mandarin|urdu)/)?(an|di|fe|ha|sa|su)\d+\.avi$", n) for n in names)
-    audio = read_audio(root / "s5/mandarin/di1.avi")
+    assert {"rml-1/s1/an1.avi", "rml-1/s5/mandarin/di1.avi", "rml-2/s6/urdu/su1.avi"} <= names
+    assert all(re.match(r"^rml-(1/s[1-5]|2/s[6-8])/((mandarin|urdu)/)?(an|di|fe|ha|sa|su)\d+\.avi$", n) for n in names)
+    audio = read_audio(root / "rml-1/s5/mandarin/di1.avi")
     assert (audio.sample_rate, audio.channels) == (22050, 1)
 
 

@@ -48,6 +48,10 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png"}
     expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in TINY_DOMAINS}
     assert set(figures) == expected
+    audit = pd.read_csv(workdir / "results" / "audit" / "protocol.csv")
+    assert (audit[["test_in_lineage_fit", "validation_in_lineage_fit"]] == 0).all().all()
+    assert {"pretrain", "finetune", "tt", "svm_is", "asvm"} <= set(audit["job"].str.split("/").str[0])
+    assert audit.query("job.str.startswith('finetune/pooled')")["validation"].sum() > 0
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
@@ -61,7 +65,8 @@ def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path)
     assert made.returncode == 0, made.stderr[-3000:]
     for report in (by_rule, by_hand):
         html = report.read_text(errors="replace")
-        for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png"):
+        for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png",
+                     "summary.csv", "Protocol audit"):
             assert name in html, (report, name)
 
 

@@ -36,6 +36,9 @@ rule asvm_source:
         sources=lambda wildcards: expand(
             "data/features/is10/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
         ),
+        source_folds=lambda wildcards: expand(
+            "data/folds/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
+        ),
     output:
         "results/baselines/asvm_source/{target}.parquet",
     wildcard_constraints:

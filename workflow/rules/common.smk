@@ -159,9 +159,14 @@ def figures():
     ]
 
 
+def plan_settings():
+    """The config keys the job plan is built from (a param: editing them re-audits the protocol)."""
+    return {key: config[key] for key in ("domains", "folds", "transfer")}
+
+
 def report_inputs():
-    """The files shown in the report: Tables 1-5 (CSV) and every figure."""
-    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures()]
+    """The files shown in the report: Tables 1-5 (CSV), every figure and the protocol audit's summary."""
+    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures(), "results/audit/summary.csv"]
 
 
 def all_targets():
@@ -173,5 +178,6 @@ def all_targets():
         *metrics(*METRIC_GROUPS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
+        "results/audit/protocol.csv",
         "results/report.html",
     ]

@@ -5,7 +5,7 @@
 rule collect_metrics:
     input:
         predictions=group_predictions,
-        manifests=manifests,
+        folds=expand("data/folds/{domain}.parquet", domain=DOMAINS),
     output:
         uar="results/metrics/{group}.csv",
     params:

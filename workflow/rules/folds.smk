@@ -5,7 +5,8 @@ rule folds:
     input:
         "data/manifests/{domain}.parquet",
     output:
-        "data/folds/{domain}.parquet",
+        folds="data/folds/{domain}.parquet",
+        report="data/folds/{domain}.report.json",
     params:
         folds=config["folds"],
         seed=config["seed"],

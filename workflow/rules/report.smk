@@ -69,7 +69,7 @@ rule figure_table4:
 rule figure_confusion:
     input:
         metrics=metrics("transfer"),
-        manifest="data/manifests/{target}.parquet",
+        folds="data/folds/{target}.parquet",
         predictions=lambda w: unique(finetune_dir("predictions", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(

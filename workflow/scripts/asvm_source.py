@@ -13,4 +13,5 @@ with logged(snakemake.log[0]):
     paths = {target: snakemake.input.target, **dict(zip(snakemake.params.sources, snakemake.input.sources))}
     asvm_source_job(target, paths, snakemake.output[0],
                     settings={"gamma": snakemake.params.gamma, "source_C": snakemake.params.source_C},
-                    emotions=snakemake.params.emotions, threads=snakemake.threads)
+                    emotions=snakemake.params.emotions, threads=snakemake.threads,
+                    folds_paths=dict(zip(snakemake.params.sources, snakemake.input.source_folds)))

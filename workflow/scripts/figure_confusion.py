@@ -9,6 +9,6 @@ from sertransfer.figures import write_confusion
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
-    write_confusion(list(snakemake.input.metrics), list(snakemake.input.predictions), snakemake.input.manifest,
+    write_confusion(list(snakemake.input.metrics), list(snakemake.input.predictions), snakemake.input.folds,
                     snakemake.wildcards.target, snakemake.params.scenarios, snakemake.params.approaches,
                     snakemake.params.restrict, snakemake.output.png)

@@ -73,14 +73,19 @@ def _features(args: argparse.Namespace) -> int:
 
 
 def _folds(args: argparse.Namespace) -> int:
-    """`sertransfer folds MANIFEST --out FOLDS.parquet`."""
-    from sertransfer.folds import assign_folds, write_folds
+    """`sertransfer folds MANIFEST --out FOLDS.parquet` (the folds report goes beside it)."""
+    from sertransfer.folds import assign_folds, folds_report, report_path, write_folds
     from sertransfer.manifest import read_manifest
 
-    folds = assign_folds(read_manifest(args.manifest), k=args.k, strategy=args.strategy, seed=args.seed)
-    write_folds(folds, args.out)
-    sizes = folds["fold"].value_counts().sort_index()
-    print(f"wrote {args.out}: " + ", ".join(f"fold {f}: {n}" for f, n in sizes.items()))
+    manifest = read_manifest(args.manifest)
+    folds = assign_folds(manifest, k=args.k, strategy=args.strategy, seed=args.seed,
+                         rare_class_policy=args.rare_classes)
+    report = folds_report(manifest, folds, k=args.k, strategy=args.strategy)
+    write_folds(folds, args.out, report)
+    print(f"wrote {args.out}: " + ", ".join(f"fold {f}: {n}" for f, n in report["fold_sizes"].items()))
+    for label, count in report["dropped_rare_classes"].items():
+        print(f"  dropped {label}: {count} utterances, fewer than k={args.k} (folds.rare_classes: drop)")
+    print(f"wrote {report_path(args.out)}")
     return 0
 
 
@@ -205,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     folds.add_argument("--k", type=int, default=5)
     folds.add_argument("--strategy", choices=("stratified", "speaker"), default="stratified")
     folds.add_argument("--seed", type=int, default=2017)
+    folds.add_argument("--rare-classes", choices=("drop", "fail"), default="drop",
+                       help="a class with fewer than k utterances is dropped (and reported) or stops the command")
     folds.set_defaults(run=_folds)
 
     fetch = commands.add_parser("fetch", help="make a configured corpus available (synthetic/download/...)")

@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sertransfer import atomic
-from sertransfer.manifest import domain_labels
+from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
 from sertransfer.tables.latex import paper_number
@@ -246,11 +246,11 @@ def plot_confusion(counts: pd.DataFrame, target: str, config: Configuration, mea
 
 
 def write_confusion(metrics_paths: MetricsPaths, predictions_paths: Sequence[str | Path],
-                    manifest_path: str | Path, target: str, scenarios: Sequence[str], approaches: Sequence[str],
+                    folds_path: str | Path, target: str, scenarios: Sequence[str], approaches: Sequence[str],
                     restrict: bool, path: str | Path) -> pd.DataFrame:
-    """Confusion matrix of the target's best Table 3 configuration, from its transfer predictions and manifest."""
+    """Confusion matrix of the target's best Table 3 configuration, from its transfer predictions and folds."""
     config, mean_uar = best_configuration(read_metrics(metrics_paths), target, scenarios, approaches)
-    counts = target_confusion(read_predictions(predictions_paths), target, config, domain_labels(manifest_path),
+    counts = target_confusion(read_predictions(predictions_paths), target, config, domain_classes(folds_path),
                               restrict)
     return plot_confusion(counts, target, config, mean_uar, restrict, path)
 

@@ -1,8 +1,16 @@
-"""Cross-validation folds per domain (SPEC §5): stratified by emotion (the paper's) or by speaker."""
+"""Cross-validation folds per domain: stratified by emotion (the paper's) or by speaker.
+
+A folds table (`data/folds/{domain}.parquet`) lists the domain's utterances that take part, their
+emotion and their fold 0..k-1. A class with fewer than k utterances in a domain cannot appear in
+every test fold; by default (`folds.rare_classes: drop`) it is dropped from that domain (training,
+test and that domain's UAR) and listed with its count in the folds report beside the table and in
+Table 1; `fail` stops instead.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +21,7 @@ from sertransfer import atomic
 from sertransfer.recovery import rebuild_hint
 
 STRATEGIES = ("stratified", "speaker")
+RARE_CLASS_POLICIES = ("drop", "fail")
 
 
 def derived_seed(seed: int, *identity: object) -> int:
@@ -21,22 +30,36 @@ def derived_seed(seed: int, *identity: object) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
-def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratified", seed: int = 2017) -> pd.DataFrame:
-    """`utterance_id`, `fold` (0..k-1) for one domain's manifest, seeded per domain."""
+def rare_classes(manifest: pd.DataFrame, k: int) -> dict[str, int]:
+    """Classes of a domain with fewer than k utterances, and their counts."""
+    counts = manifest["emotion"].value_counts()
+    return {str(label): int(count) for label, count in sorted(counts[counts < k].items())}
+
+
+def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratified", seed: int = 2017,
+                 rare_class_policy: str = "drop") -> pd.DataFrame:
+    """`utterance_id`, `emotion`, `fold` (0..k-1) for one domain's manifest, seeded per domain.
+
+    Classes rarer than k are left out (`drop`) or stop the run (`fail`), in both strategies.
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"folds.strategy must be one of {STRATEGIES}, not {strategy!r}")
-    manifest = manifest.sort_values("utterance_id").reset_index(drop=True)
-    counts = manifest["emotion"].value_counts()
-    if len(manifest) < k:
-        raise ValueError(f"domain has {len(manifest)} utterances, fewer than folds.k={k}")
+    if rare_class_policy not in RARE_CLASS_POLICIES:
+        raise ValueError(f"folds.rare_classes must be one of {RARE_CLASS_POLICIES}, not {rare_class_policy!r}")
     domain = manifest["domain"].iloc[0] if "domain" in manifest and len(manifest) else ""
+    rare = rare_classes(manifest, k)
+    if rare and rare_class_policy == "fail":
+        label, count = next(iter(rare.items()))
+        raise ValueError(f"domain {domain!r}: emotion {label!r} has {count} utterances, fewer than folds.k={k}; "
+                         f"set folds.rare_classes: drop, lower folds.k or drop the emotion")
+    manifest = manifest[~manifest["emotion"].isin(rare)]
+    manifest = manifest.sort_values("utterance_id").reset_index(drop=True)
+    if len(manifest) < k:
+        raise ValueError(f"domain {domain!r} has {len(manifest)} utterances, fewer than folds.k={k}")
     random_state = derived_seed(seed, "folds", domain, strategy, k)
     labels = manifest["emotion"].to_numpy()
     fold = np.full(len(manifest), -1, dtype=np.int64)
     if strategy == "stratified":
-        if counts.min() < k:
-            raise ValueError(f"domain {domain!r}: emotion {counts.idxmin()!r} has {counts.min()} utterances, "
-                             f"fewer than folds.k={k}; lower folds.k or drop the emotion")
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = splitter.split(np.zeros(len(labels)), labels)
     else:
@@ -49,11 +72,36 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
         splits = splitter.split(np.zeros(len(labels)), labels, groups.to_numpy())
     for index, (_, test) in enumerate(splits):
         fold[test] = index
-    return pd.DataFrame({"utterance_id": manifest["utterance_id"], "fold": fold})
+    return pd.DataFrame({"utterance_id": manifest["utterance_id"], "emotion": manifest["emotion"].astype(str),
+                         "fold": fold})
 
 
-def write_folds(folds: pd.DataFrame, path: str | Path) -> None:
-    """Write a folds Parquet atomically."""
+def folds_report(manifest: pd.DataFrame, folds: pd.DataFrame, *, k: int, strategy: str) -> dict:
+    """What the folds stage kept and left out of a domain (written beside its folds table)."""
+    rare = rare_classes(manifest, k)
+    return {"domain": str(manifest["domain"].iloc[0]) if len(manifest) else "", "k": k, "strategy": strategy,
+            "kept": int(len(folds)), "kept_per_emotion": {str(e): int(n) for e, n in
+                                                          sorted(folds["emotion"].value_counts().items())},
+            "dropped_rare_classes": rare,
+            "dropped_utterances": sorted(manifest.loc[manifest["emotion"].isin(rare), "utterance_id"].tolist()),
+            "fold_sizes": {int(f): int(n) for f, n in sorted(folds["fold"].value_counts().items())}}
+
+
+def report_path(folds_path: str | Path) -> Path:
+    """`X.parquet` -> `X.report.json` beside it."""
+    folds_path = Path(folds_path)
+    return folds_path.with_name(folds_path.name.removesuffix(".parquet") + ".report.json")
+
+
+def domain_classes(folds_path: str | Path) -> list[str]:
+    """A domain's own classes: the sorted emotions of its folds table (what its UAR averages over)."""
+    return sorted(read_folds(folds_path)["emotion"].unique())
+
+
+def write_folds(folds: pd.DataFrame, path: str | Path, report: dict | None = None) -> None:
+    """Write a folds Parquet atomically (and its report JSON first, when given)."""
+    if report is not None:
+        atomic.write_text(report_path(path), json.dumps(report, indent=2) + "\n")
     with atomic.atomic_path(path) as temporary:
         folds.to_parquet(temporary, index=False)
 

@@ -49,11 +49,6 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def domain_labels(path: str | Path) -> list[str]:
-    """A domain's own classes: the sorted emotions its manifest holds (what its UAR averages over)."""
-    return sorted(read_manifest(path)["emotion"].unique())
-
-
 def read_report(path: str | Path) -> dict:
     """Read an ingest report JSON."""
     return json.loads(Path(path).read_text(encoding="utf-8"))

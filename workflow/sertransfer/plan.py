@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sertransfer.folds import derived_seed
-from sertransfer.sets import Folds, all_ids, test_ids, training_ids, validation_split
+from sertransfer.sets import Folds, all_ids, domain_validation_ids, test_ids, training_ids
 
 
 @dataclass(frozen=True)
@@ -144,19 +144,23 @@ def job_seed(seed: int, *identity: object) -> int:
 
 def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds, labels: Mapping[str, str],
                    *, seed: int, validation_fraction: float) -> dict[str, list[str]]:
-    """Exact `train`, `validation` and `test` utterance ids of a job (validation drawn from training data).
+    """Exact `train` (fit), `validation` and `test` utterance ids of a job.
 
-    For a pretraining job `test` is every included domain's test fold of its run (empty for
-    whole-domain sets); for fine-tuning and TT jobs it is the target's test fold.
+    The validation set is the union of each trained domain's validation split of the job's run
+    (`sets.domain_validation_ids`), so a pooled / S1 model of run k never fits the utterances that
+    fine-tuning and TT of run k early-stop and select on. For a pretraining job `test` is every
+    included domain's test fold of its run (empty for whole-domain sets); for fine-tuning and TT
+    jobs it is the target's test fold.
     """
     if isinstance(job, PretrainJob):
-        pool = all_ids(folds, job.domains) if job.uses_whole_domains else training_ids(folds, job.fold, job.domains)
-        test = [] if job.uses_whole_domains else [u for d in job.domains for u in test_ids(folds, job.fold, d)]
-        identity: tuple = ("pretrain", job.set_id)
+        domains = job.domains
+        pool = all_ids(folds, domains) if job.uses_whole_domains else training_ids(folds, job.fold, domains)
+        test = [] if job.uses_whole_domains else [u for d in domains for u in test_ids(folds, job.fold, d)]
     else:
-        pool = training_ids(folds, job.fold, [job.target])
+        domains = (job.target,)
+        pool = training_ids(folds, job.fold, domains)
         test = test_ids(folds, job.fold, job.target)
-        identity = ("validation", job.target, job.fold)  # same split for FT of any model and for TT
-    fit, validation = validation_split(pool, [labels[u] for u in pool], validation_fraction,
-                                       job_seed(seed, *identity))
-    return {"train": fit, "validation": validation, "test": test}
+    validation = [u for d in domains
+                  for u in domain_validation_ids(folds, labels, d, job.fold, validation_fraction, seed)]
+    held_out = set(validation)
+    return {"train": [u for u in pool if u not in held_out], "validation": validation, "test": test}

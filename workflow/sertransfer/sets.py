@@ -1,7 +1,14 @@
-"""Training sets of the transfer protocol (SPEC §7): which utterances each job trains and tests on.
+"""Training sets of the transfer protocol: which utterances each job trains, validates and tests on.
 
-Every set is a function of the per-domain folds tables (`utterance_id`, `fold`) only, so the
-same definitions serve the networks, the SVM baselines and the leakage tests.
+Every set is a function of the per-domain folds tables (`utterance_id`, `emotion`, `fold`) only, so
+the same definitions serve the networks, the SVM baselines, the protocol audit and the tests.
+
+The validation rule: each domain's validation split of run k is drawn once, from that domain's
+training folds of run k (`domain_validation_ids`), and is that domain's share of the validation set
+of every job of run k that trains on the domain: pooled and S1 pretraining, fine-tuning and TT. Sets
+built from whole domains (S2 and their ablations) hold out one split per domain drawn the same way
+from all its utterances. So no model is early-stopped, selected or evaluated on utterances that it,
+or a model it was fine-tuned from, was fitted on.
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+
+from sertransfer.folds import derived_seed
 
 Folds = Mapping[str, pd.DataFrame]  # domain -> folds table
 
@@ -32,6 +41,15 @@ def all_ids(folds: Folds, domains: Iterable[str]) -> list[str]:
 def domain_of(utterance_id: str) -> str:
     """The domain prefix of an utterance id (`emodb/wav/03a01Fa` -> `emodb`)."""
     return utterance_id.split("/", 1)[0]
+
+
+def domain_validation_ids(folds: Folds, labels: Mapping[str, str], domain: str, fold: int | None, fraction: float,
+                          seed: int) -> list[str]:
+    """`domain`'s validation split of run `fold` (None: of the whole domain), the same for every job that uses it."""
+    pool = all_ids(folds, [domain]) if fold is None else training_ids(folds, fold, [domain])
+    identity = "all" if fold is None else fold
+    return validation_split(pool, [labels[u] for u in pool], fraction, derived_seed(seed, "validation", domain,
+                                                                                     identity))[1]
 
 
 def validation_split(ids: list[str], labels: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -26,6 +26,8 @@ from sklearn.svm import SVC
 from sertransfer import atomic
 from sertransfer.baselines.common import Gamma, gamma_key, resolve_gamma
 from sertransfer.features.is10 import read_is10
+from sertransfer.folds import read_folds
+from sertransfer.sets import all_ids
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,15 @@ def source_decision_values(source_features: np.ndarray, source_labels: Sequence[
 
 
 def source_frame(source_paths: Mapping[str, str | Path], target_path: str | Path, *, emotions: Sequence[str],
-                 C: Iterable[float], gamma: Iterable[Gamma], threads: int = 1) -> pd.DataFrame:
-    """The source decision values of every utterance in `target_path`, from SVMs on `source_paths`."""
-    parts = [read_is10(path) for path in source_paths.values()]
+                 C: Iterable[float], gamma: Iterable[Gamma], threads: int = 1,
+                 source_ids: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """The source decision values of every utterance in `target_path`, from SVMs on `source_paths`.
+
+    `source_ids` limits each source domain to the utterances that take part (its folds table); without
+    it every utterance of the cache is used.
+    """
+    ids = source_ids or {}
+    parts = [read_is10(path, ids=ids.get(domain)) for domain, path in source_paths.items()]
     if not parts:
         raise ValueError("the Adaptive SVM needs at least one source domain besides the target")
     source = np.vstack([p[0] for p in parts])
@@ -123,12 +131,18 @@ def source_matrix(frame: pd.DataFrame, ids: Sequence[str], gamma: str, C: float,
 
 
 def asvm_source_job(target: str, is10_paths: Mapping[str, str | Path], out: str | Path, *, settings: Mapping,
-                    emotions: Sequence[str], threads: int = 1) -> pd.DataFrame:
-    """Train the source SVMs on every domain of `is10_paths` but `target`; write the target's decision values."""
+                    emotions: Sequence[str], threads: int = 1,
+                    folds_paths: Mapping[str, str | Path] | None = None) -> pd.DataFrame:
+    """Train the source SVMs on every domain of `is10_paths` but `target`; write the target's decision values.
+
+    With `folds_paths`, each source domain contributes the utterances of its folds table (all folds).
+    """
     if target not in is10_paths:
         raise ValueError(f"no IS10 cache given for the target domain {target!r}")
     sources = {domain: path for domain, path in is10_paths.items() if domain != target}
+    source_ids = None if folds_paths is None else {
+        domain: all_ids({domain: read_folds(folds_paths[domain])}, [domain]) for domain in sources}
     frame = source_frame(sources, is10_paths[target], emotions=emotions, C=settings["source_C"],
-                         gamma=settings["gamma"], threads=threads)
+                         gamma=settings["gamma"], threads=threads, source_ids=source_ids)
     write_source_values(frame, out)
     return frame

@@ -360,10 +360,12 @@ su Surprise surprise
         key="rml", container="avi", channels=1,
         channel=Channel(22050, "multilingual", (150.0, 6000.0), -46.0, reverb_s=0.15, hum_dbfs=-36.0,
                         eq=((4000.0, 8.0, 1.5),)),
-        speakers=tuple(SpeakerSpec(str(i), "", {"lang": {5: "mandarin/", 6: "urdu/"}.get(i, "")})
+        # the public release's two parts: rml-1 holds s1..s5, rml-2 holds s6..s8
+        speakers=tuple(SpeakerSpec(str(i), "", {"lang": {5: "mandarin/", 6: "urdu/"}.get(i, ""),
+                                                "part": "1" if i <= 5 else "2"})
                        for i in range(1, 9)),
         priority=("1", "5", "6"),
         labels=_labels(_SIX),
-        template="s{spk}/{lang}{code}{n}.avi",
+        template="rml-{part}/s{spk}/{lang}{code}{n}.avi",
     ),
 }
