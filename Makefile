@@ -28,8 +28,10 @@ test: $(STAMP)
 dryrun: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake -n all $(SNAKEMAKE_ARGS)
 
+# Lint: the workflow (snakemake --lint must find nothing) and the Python code (ruff, pyproject.toml's rules).
 lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --lint
+	$(BIN)/ruff check .
 
 # Resolve pyproject.toml's ranges (plus the test tools) in a throw-away environment and pin the result.
 lock:

@@ -15,16 +15,18 @@ report: "workflow/report/workflow.rst"
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from sertransfer.config import validate_config
+from sertransfer.vocabulary import GROUPS, SET_ID_PATTERN, wildcard_alternatives
 
 validate_config(config)
 
 
 wildcard_constraints:
-    domain="|".join(sorted(config["corpora"])),
-    target="|".join(sorted(config["corpora"])),
+    domain=wildcard_alternatives(config["domains"]),
+    target=wildcard_alternatives(config["domains"]),
     fold=r"\d+",
-    pretrain_set=r"[a-z0-9_+-]+",
-    group="pooled|svm_is|tt|transfer|ablation|asvm",
+    pretrain_set=SET_ID_PATTERN,
+    group=wildcard_alternatives(GROUPS),
+    scenario="S1|S2",
 
 
 include: "workflow/rules/common.smk"

@@ -5,7 +5,8 @@ gamma 'scale', f_src = 0 (so both solve an SVM on the same data: A-SVM bias-free
 A-SVM time = RBF kernel + greedy coordinate ascent to the KKT tolerance; compared with
 `SVC(kernel='rbf').fit` (libsvm, kernel on the fly, its default tol 1e-3) and, for the solver alone,
 with `SVC(kernel='precomputed').fit` on the same kernel. Everything single-threaded (BLAS limited to one
-thread: libsvm is single-threaded, and a multi-threaded BLAS spin-waits on a loaded 2-core machine). n <= 375: random subsets of the real rows;
+thread: libsvm is single-threaded, and a multi-threaded BLAS spin-waits on a loaded 2-core machine).
+n <= 375: random subsets of the real rows;
 n > 375: the real rows repeated with Gaussian jitter (0.1 standard deviations), marked `augmented`.
 Run: `.venv/bin/python benchmarks/asvm_solve.py` (extracts Emo-DB IS10 into benchmarks/work/ once).
 """
@@ -17,14 +18,13 @@ import time
 
 import numpy as np
 from common import WORK, emodb_manifest, write_rows
+from sertransfer.baselines.asvm import solve_asvm_dual
+from sertransfer.baselines.common import resolve_gamma
+from sertransfer.features.is10 import extract_is10, read_is10
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
-
-from sertransfer.baselines.asvm import solve_asvm_dual
-from sertransfer.baselines.common import resolve_gamma
-from sertransfer.features.is10 import extract_is10, read_is10
 
 SIZES = (50, 100, 200, 375, 750, 1500, 3000)
 C_VALUES = (1.0, 10.0)
@@ -73,13 +73,13 @@ def main() -> None:
         scaled = StandardScaler().fit_transform(raw)
         gamma = resolve_gamma("scale", scaled)
         repeats = 5 if n <= 750 else 3
-        kernel_s, kernel = timed(lambda: rbf_kernel(scaled, gamma=gamma), repeats)
+        kernel_s, kernel = timed(lambda s=scaled, g=gamma: rbf_kernel(s, gamma=g), repeats)
         for C in C_VALUES:
-            svc_s, svc = timed(lambda: SVC(kernel="rbf", C=C, gamma=gamma).fit(scaled, y), repeats)
-            svc_pre_s, _ = timed(lambda: SVC(kernel="precomputed", C=C).fit(kernel, y), repeats)
+            svc_s, svc = timed(lambda c=C, g=gamma, s=scaled, t=y: SVC(kernel="rbf", C=c, gamma=g).fit(s, t), repeats)
+            svc_pre_s, _ = timed(lambda c=C, k=kernel, t=y: SVC(kernel="precomputed", C=c).fit(k, t), repeats)
             for tolerance in TOLERANCES:
-                solve_s, solution = timed(lambda: solve_asvm_dual(kernel, y, np.zeros(n), C, tolerance=tolerance,
-                                                                  max_iter=MAX_ITER), repeats)
+                solve_s, solution = timed(lambda k=kernel, t=y, m=n, c=C, tol=tolerance: solve_asvm_dual(
+                    k, t, np.zeros(m), c, tolerance=tol, max_iter=MAX_ITER), repeats)
                 rows.append({
                     "n": n, "augmented": augmented, "C": C, "tolerance": tolerance, "gamma": f"{gamma:.3g}",
                     "kernel_s": round(kernel_s, 4), "asvm_solve_s": round(solve_s, 4),

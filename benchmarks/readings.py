@@ -82,7 +82,6 @@ def merged(base: dict, change: dict) -> dict:
 def reading_config(change: dict) -> dict:
     """config/paper.yaml with the baseline and then `change` applied, validated."""
     import yaml
-
     from sertransfer.config import validate_config
 
     paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text(encoding="utf-8"))
@@ -118,6 +117,7 @@ def run_part(name: str, change: dict, corpus: str) -> pd.DataFrame:
     from sertransfer.metrics import frame_uar
     from sertransfer.plan import TargetOnlyJob
     from sertransfer.predictions import read_predictions
+    from sertransfer.settings import TrainingSettings
 
     config = reading_config(change)
     cache, folds = prepare_corpus(corpus, config)
@@ -128,7 +128,8 @@ def run_part(name: str, change: dict, corpus: str) -> pd.DataFrame:
         out = PARTS / name / corpus
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        run_target_only(TargetOnlyJob(corpus, fold), config, data, out / f"fold{fold}.parquet",
+        settings = TrainingSettings.from_config(config, "target_only")
+        run_target_only(TargetOnlyJob(corpus, fold), settings, data, out / f"fold{fold}.parquet",
                         out / f"fold{fold}.json", threads=2)
         wall = time.perf_counter() - start
         frame = read_predictions(out / f"fold{fold}.parquet")

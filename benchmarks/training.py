@@ -34,7 +34,9 @@ def throughput() -> list[dict]:
     x, meta = read_waveforms(cache)
     y = label_indices(meta["emotion"].tolist(), list(config["emotions"]))
     x_fit, y_fit, x_val, y_val = x[:320], y[:320], x[320:], y[320:]
-    settings = {"batch_size": BATCH, "max_epochs": EPOCHS, "patience": EPOCHS}
+    from sertransfer.settings import StageSettings
+
+    settings = StageSettings(BATCH, EPOCHS, EPOCHS)
     rows = []
     for run in ("bare model.fit", "sertransfer fit", "bare model.fit", "sertransfer fit"):
         configure_runtime(7, 2)
@@ -63,12 +65,14 @@ from sertransfer.config import load_config
 from sertransfer.folds import assign_folds, write_folds
 from sertransfer.jobs import JobData, run_pretrain
 from sertransfer.plan import PretrainJob
+from sertransfer.settings import TrainingSettings
 config = load_config({str(REPO / 'config' / 'paper.yaml')!r})
 config["training"]["pretrain"].update(max_epochs=1)
 manifest, root = emodb_manifest()
 write_folds(assign_folds(manifest, k=5, seed=1), WORK / "folds.parquet")
 data = JobData({{"emodb": WORK / "training-emodb.parquet"}}, {{"emodb": WORK / "folds.parquet"}})
-run_pretrain(PretrainJob("pooled-cnn_lstm-k0", "cnn_lstm", ("emodb",), 0), config, data, WORK / "m.keras",
+run_pretrain(PretrainJob("pooled-cnn_lstm-k0", "cnn_lstm", ("emodb",), 0),
+             TrainingSettings.from_config(config, "pretrain"), data, WORK / "m.keras",
              WORK / "p.parquet", WORK / "h.json", threads=2)
 """
     start = time.perf_counter()

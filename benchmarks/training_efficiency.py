@@ -59,17 +59,16 @@ def tensorflow_gemm_gflops(size: int = GEMM_SIZE, repeats: int = 5) -> float:
 def training_rate(model: dict, execution: str, x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> dict:
     """Samples/s and CPU utilisation of `sertransfer.training.fit` for one execution (after a traced warm-up)."""
     from sertransfer.network import build_network, compile_network
+    from sertransfer.settings import StageSettings
     from sertransfer.training import configure_runtime, fit
 
     settings = {**model, "execution": execution}
     configure_runtime(seed, 2)
     network = compile_network(build_network(settings, x.shape[1], 6), settings)
     empty = np.zeros((0, x.shape[1]), np.float32)
-    fit(network, x[:BATCH], y[:BATCH], empty, np.zeros(0, np.int64), {"batch_size": BATCH, "max_epochs": 1,
-                                                                     "patience": 1}, seed)  # traced once per job
+    fit(network, x[:BATCH], y[:BATCH], empty, np.zeros(0, np.int64), StageSettings(BATCH, 1, 1), seed)  # trace once
     cpu_before, start = os.times(), time.perf_counter()
-    fit(network, x, y, empty, np.zeros(0, np.int64), {"batch_size": BATCH, "max_epochs": epochs,
-                                                       "patience": epochs}, seed)
+    fit(network, x, y, empty, np.zeros(0, np.int64), StageSettings(BATCH, epochs, epochs), seed)
     wall = time.perf_counter() - start
     cpu_after = os.times()
     cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)

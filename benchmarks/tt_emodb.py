@@ -10,7 +10,6 @@ import json
 import time
 
 from common import REPO, WORK, emodb_manifest, write_rows
-
 from sertransfer.config import load_config
 from sertransfer.features.waveform import extract_waveforms
 from sertransfer.folds import assign_folds, write_folds
@@ -18,6 +17,7 @@ from sertransfer.jobs import JobData, run_target_only
 from sertransfer.metrics import frame_uar
 from sertransfer.plan import TargetOnlyJob
 from sertransfer.predictions import read_predictions
+from sertransfer.settings import TrainingSettings
 
 
 def main() -> None:
@@ -35,7 +35,8 @@ def main() -> None:
     for fold in range(config["folds"]["k"]):
         start = time.perf_counter()
         predictions, history = WORK / f"tt-emodb-{fold}.parquet", WORK / f"tt-emodb-{fold}.json"
-        run_target_only(TargetOnlyJob("emodb", fold), config, data, predictions, history, threads=2)
+        run_target_only(TargetOnlyJob("emodb", fold), TrainingSettings.from_config(config, "target_only"), data,
+                        predictions, history, threads=2)
         frame = read_predictions(predictions)
         test = frame[frame["split"] == "test"]
         trained = json.loads(history.read_text())

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 from common import WORK, emodb_manifest, write_rows
-
 from sertransfer.features.waveform import extract_waveforms
 
 

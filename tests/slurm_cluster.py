@@ -55,7 +55,7 @@ def default_partition() -> str:
 
 
 def ci_overrides(partition: str) -> list[str]:
-    """Command-line overrides of the profile for the CI cluster: its partition and no GPUs.
+    """Command-line overrides of the profile for the CI cluster: its partition, CPU training and no GPUs.
 
     A command-line list replaces the profile's whole list, so the profile's other values are
     passed again, unchanged."""
@@ -67,7 +67,8 @@ def ci_overrides(partition: str) -> list[str]:
         if rule in TRAINING_RULES:
             kept["gpu"] = 0
         set_resources += [f"{rule}:{key}={value}" for key, value in kept.items()]
-    return ["--default-resources", *[f"{key}={value}" for key, value in defaults.items()],
+    return ["--config", "training={'device': 'cpu'}",
+            "--default-resources", *[f"{key}={value}" for key, value in defaults.items()],
             "--set-resources", *set_resources,
             "--slurm-init-seconds-before-status-checks", "5",
             "--slurm-jobname-prefix", JOBNAME_PREFIX,

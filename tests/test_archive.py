@@ -1,4 +1,4 @@
-"""Safe extraction (SPEC §11): zip-slip, absolute paths, links, special files, bombs, names."""
+"""Safe extraction (docs/design.md §16): zip-slip, absolute paths, links, special files, bombs, names."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import sertransfer.archive
-
-from sertransfer.archive import (ArchiveError, UnsafeArchiveError, archive_format, copy_limited,
-                                 safe_extract)
+from sertransfer.archive import ArchiveError, UnsafeArchiveError, archive_format, copy_limited, safe_extract
 
 BIG = 10**9
 

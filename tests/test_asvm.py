@@ -1,4 +1,4 @@
-"""Adaptive SVM (SPEC §8): exact dual solver, its known limits, KKT, label sets, source SVMs, no leakage."""
+"""Adaptive SVM (docs/design.md §9): exact dual solver, its known limits, KKT, label sets, source SVMs, no leakage."""
 
 from __future__ import annotations
 
@@ -7,16 +7,22 @@ import pandas as pd
 import pytest
 from conftest import SIX
 from scipy.optimize import minimize
+from sertransfer.baselines.asvm import (
+    AsvmConvergenceError,
+    asvm_job,
+    dual_gradient,
+    dual_objective,
+    fit_asvm,
+    kkt_violation,
+    run_asvm,
+    solve_asvm_dual,
+)
+from sertransfer.baselines.source import asvm_source_job, read_source_values, source_column, source_frame, source_matrix
+from sertransfer.predictions import probability_column, read_predictions
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from test_svm import write_domain
-
-from sertransfer.baselines.asvm import (AsvmConvergenceError, asvm_job, dual_gradient, dual_objective, fit_asvm,
-                                        kkt_violation, run_asvm, solve_asvm_dual)
-from sertransfer.baselines.source import (asvm_source_job, read_source_values, source_column, source_frame,
-                                          source_matrix)
-from sertransfer.predictions import probability_column, read_predictions
 
 TOLERANCE = 1e-8
 SETTINGS = {"C": [0.1, 1.0], "gamma": ["scale"], "source_C": [1.0, 10.0], "inner_folds": 3, "tolerance": 1e-6,

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO
-
 from sertransfer.audit import ProtocolLeakError, audit_table, check_no_leaks, protocol_sets, summary
 from sertransfer.config import load_config
 from sertransfer.folds import assign_folds
-from sertransfer.plan import FinetuneJob, build_plan, job_utterances
+from sertransfer.plan import build_plan, job_utterances
 from sertransfer.sets import domain_validation_ids
 
 

@@ -73,12 +73,14 @@ def test_folds_with_iemocaps_real_label_counts(tmp_path):
     from sertransfer.manifest import write_manifest
 
     write_manifest(IngestResult(pd.DataFrame(rows), {"domain": "iemocap"}), tmp_path / "iemocap.parquet")
-    result = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "f.parquet"), "--k", "5")
+    # k = 5 comes from the config given with --config (config/paper.yaml), as in the workflow
+    result = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "f.parquet"),
+                         "--config", str(REPO / "config" / "paper.yaml"))
     assert result.returncode == 0, result.stderr
     assert "dropped disgust: 2 utterances, fewer than k=5" in result.stdout
     folds = pd.read_parquet(tmp_path / "f.parquet")
     assert len(folds) == sum(IEMOCAP.values()) - 2 and "disgust" not in set(folds["emotion"])
     assert json.loads((tmp_path / "f.report.json").read_text())["dropped_rare_classes"] == {"disgust": 2}
     strict = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "g.parquet"),
-                         "--rare-classes", "fail")
+                         "--rare-classes", "fail", "--k", "5")
     assert strict.returncode != 0 and "disgust" in strict.stderr and not (tmp_path / "g.parquet").exists()

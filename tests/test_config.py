@@ -7,7 +7,6 @@ import copy
 import pytest
 import yaml
 from conftest import REPO
-
 from sertransfer.config import ConfigError, load_config, validate_config
 
 
@@ -35,7 +34,8 @@ def test_defaults_are_filled_in():
 @pytest.mark.parametrize("edit, key", [
     (lambda c: c["ingest"].update(on_bad_audio="explode"), "ingest.on_bad_audio"),
     (lambda c: c["corpora"]["emodb"].update(source="ftp"), "corpora.emodb.source"),
-    (lambda c: c["domains"].append("ravdess"), "domains[6]"),
+    (lambda c: c["domains"].append("Ravdess 2"), "domains[6]"),
+    (lambda c: c["corpora"]["emodb"].update(format="csv"), "corpora.emodb.format"),
     (lambda c: c["synthetic"].update(speakers=0), "synthetic.speakers"),
     (lambda c: c.update(sedd=1), "(top level)"),
     (lambda c: c["corpora"]["emodb"].update(sha256="abc"), "corpora.emodb.sha256"),
@@ -46,6 +46,23 @@ def test_invalid_value_names_the_key(edit, key):
     with pytest.raises(ConfigError) as error:
         validate_config(config)
     assert f"config key '{key}'" in str(error.value)
+
+
+def test_any_corpus_is_a_domain_when_described():
+    config = base_config()
+    config["domains"].append("lab2024")
+    config["corpora"]["lab2024"] = {"source": "local", "path": "/data/lab"}
+    with pytest.raises(ConfigError, match=r"'corpora.lab2024.format' is required"):
+        validate_config(copy.deepcopy(config))
+    config["corpora"]["lab2024"]["format"] = "table"
+    validated = validate_config(copy.deepcopy(config))
+    assert validated["corpora"]["lab2024"]["table"] == "files.csv"
+    config["corpora"]["lab2024"] = {"source": "synthetic", "format": "table"}
+    with pytest.raises(ConfigError, match="synthetic corpora are generated in one of the six layouts"):
+        validate_config(copy.deepcopy(config))
+    config["corpora"]["lab2024"] = {"source": "local", "path": "/x", "format": "audformat"}
+    with pytest.raises(ConfigError, match=r"corpora.lab2024.audformat' is required"):
+        validate_config(copy.deepcopy(config))
 
 
 def test_cross_key_rules():

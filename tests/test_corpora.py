@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile
 from conftest import SIX, write_tone
-
 from sertransfer.corpora import CORPORA, BadAudioError, CorpusRootError, get_corpus, ingest
 from sertransfer.corpora.iemocap import read_emo_evaluation
 
@@ -88,7 +87,7 @@ def test_iemocap_label_file_with_mixed_and_odd_lines(tmp_path):
     for name in ("F000", "F001", "M000", "M001", "F002", "F003"):
         write_tone(wav / f"Ses01F_impro01_{name}.wav")
     write_tone(tmp_path / "Session1" / "dialog" / "wav" / "Ses01F_impro01.wav")  # whole dialog: not an utterance
-    result = run("iemocap", tmp_path)
+    result = run("iemocap", tmp_path, label_overrides={"exc": "happiness"})  # the configs' reading
     manifest = result.manifest.set_index("path")
     kept = {p.rsplit("_", 1)[-1].removesuffix(".wav"): e for p, e in manifest["emotion"].items()}
     assert kept == {"F001": "anger", "M000": "happiness"}
@@ -96,8 +95,9 @@ def test_iemocap_label_file_with_mixed_and_odd_lines(tmp_path):
     assert result.report["dropped_per_reason"] == {"no_label": 1, "unmapped_label": 3}
     assert result.report["dropped_unmapped_labels"] == {"frustration": 1, "neutral": 1, "no_agreement": 1}
     assert any("not understood" in w for w in result.report["label_file_warnings"])
-    # excited can be dropped instead of merged into happiness
-    assert len(run("iemocap", tmp_path, label_overrides={"exc": None}).manifest) == 1
+    # without the override excited is not one of the six emotions: dropped and counted
+    plain = run("iemocap", tmp_path)
+    assert len(plain.manifest) == 1 and plain.report["dropped_unmapped_labels"]["excited"] == 1
 
 
 def test_emovo_rml_afew_layouts(tmp_path):

@@ -1,4 +1,4 @@
-"""Downloads with checksum verification and per-file verification (SPEC §3 Sources, §11)."""
+"""Downloads with checksum verification and per-file verification (docs/design.md §3 Sources, §16)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from local_server import Server
-
 from sertransfer.download import ChecksumMismatch, DownloadError, download, sha256_file, verify_files
 
 

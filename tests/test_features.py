@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SIX, write_tone
-
 from sertransfer.audio import read_audio
 from sertransfer.corpora import get_corpus, ingest
 from sertransfer.features.is10 import IS10_DIMENSION, extract_is10, read_is10
-from sertransfer.features.waveform import (FeatureCacheError, cache_layout, extract_waveforms, fit_length,
-                                           read_waveforms, standardize_utterance, waveform_vector)
+from sertransfer.features.waveform import (
+    FeatureCacheError,
+    cache_layout,
+    extract_waveforms,
+    fit_length,
+    read_waveforms,
+    standardize_utterance,
+    waveform_vector,
+)
 from sertransfer.synthetic.avi import write_avi
 
 

@@ -1,4 +1,4 @@
-"""Figures (SPEC §10): heatmaps of Tables 3/4, confusion matrices, learning curves, deterministic PNGs."""
+"""Figures (docs/design.md §12): heatmaps of Tables 3/4, confusion matrices, learning curves, deterministic PNGs."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SIX
-
+from conftest import REPO, SIX
 from sertransfer import figures
 from sertransfer.folds import write_folds
-from sertransfer.tables.uars import read_metrics, transfer
 from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.tables.table3 import write_table3
+from sertransfer.tables.table4 import write_table4
+from sertransfer.tables.uars import read_metrics, transfer
 
+PAPER = REPO / "config" / "paper_reported"
 DOMAINS = ["afew", "emodb", "rml"]
 FOLDS = (0, 1, 2)
 APPROACHES = ("A1", "A2", "A3")
@@ -123,10 +125,21 @@ def write_json(path, content: dict):
 
 
 
+def table4_csv(tmp_path, metrics: dict, ablation: bool):
+    """Table 4 written by the tables stage from the hand-made metrics (what the heatmap draws)."""
+    csv = tmp_path / "table4.csv"
+    write_table4(list(metrics.values()), PAPER / "table4.csv", DOMAINS, SCENARIOS, APPROACHES, ablation, csv,
+                 tmp_path / "t4.tex", tmp_path / "t4_vs.csv")
+    return csv
+
+
 def test_table3_gains_heatmap(tmp_path):
     metrics = write_metrics(tmp_path)
     out = tmp_path / "table3_gains.png"
-    table = figures.write_table3_gains([metrics["tt"], metrics["transfer"]], DOMAINS, SCENARIOS, APPROACHES, out)
+    csv = tmp_path / "table3.csv"   # the figure draws the table the tables stage wrote
+    write_table3([metrics["tt"], metrics["transfer"]], PAPER / "table3.csv", DOMAINS, SCENARIOS, APPROACHES, csv,
+                 tmp_path / "t3.tex", tmp_path / "t3_vs.csv")
+    table = figures.write_table3_gains(csv, out)
     gains = table.set_index(["domain", "column"])["gain"]
     tt = np.mean([0.51, 0.495, 0.5])
     assert gains["emodb", "S2-A3"] == pytest.approx((np.mean([0.69, 0.7, 0.712]) - tt) / tt)  # validation ignored
@@ -152,7 +165,7 @@ def test_table3_heatmap_matrix_rows_and_bold():
 def test_table4_heatmap_markers(tmp_path, ablation):
     metrics = write_metrics(tmp_path, ablation)
     out = tmp_path / "table4_S1.png"
-    table = figures.write_table4(list(metrics.values()), "S1", DOMAINS, APPROACHES, ablation, 0.05, out)
+    table = figures.write_table4(table4_csv(tmp_path, metrics, ablation), "S1", "paired t-test, p <= 0.05", out)
     assert set(table["scenario"]) == {"S1"}
     assert_plausible_png(out)
     if not ablation:
@@ -245,10 +258,9 @@ def test_pretrain_curves(tmp_path):
 
 
 def test_reruns_write_identical_bytes(tmp_path):
-    metrics = list(write_metrics(tmp_path).values())
     first, second = tmp_path / "a.png", tmp_path / "b.png"
     for out in (first, second):
-        figures.write_table4(metrics, "S2", DOMAINS, APPROACHES, True, 0.05, out)
+        figures.write_table4(table4_csv(tmp_path, write_metrics(tmp_path), True), "S2", "paired t-test", out)
     assert first.read_bytes() == second.read_bytes()
     curves = [write_json(tmp_path / "h.json", history([1.0, 0.9], "pooled-cnn_lstm-k0"))]
     job = [{"set_id": "pooled-cnn_lstm-k0", "architecture": "cnn_lstm", "fold": 0, "excluded": []}]

@@ -1,4 +1,4 @@
-"""Precise invalidation (SPEC §12): after a finished run, an edit reruns only what it affects."""
+"""Precise invalidation (docs/design.md §17): after a finished run, an edit reruns only what it affects."""
 
 from __future__ import annotations
 
@@ -56,10 +56,24 @@ def test_waveform_length_reruns_features_and_training_only(finished):
     assert not untouched & set(jobs), jobs
 
 
+#: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the UAR-with-CI figure, the report.
+ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "table5", "figure_uar_intervals", "report", "all"}
+
+
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
     jobs = dry_run(*finished, baselines__asvm__C=[0.5, 5.0])
     assert jobs.get("asvm") == 6 and jobs.get("collect_metrics") == 1
-    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "report", "all"}, jobs
+    assert set(jobs) <= ASVM_DOWNSTREAM, jobs
+
+
+def test_corrected_test_reruns_only_the_tables_that_compare(finished):
+    jobs = dry_run(*finished, evaluate__test="corrected_t")
+    assert set(jobs) == {"table3", "table4", "table5", "figure_table3_gains", "figure_table4", "report", "all"}, jobs
+
+
+def test_bootstrap_resamples_rerun_metrics_not_training(finished):
+    jobs = dry_run(*finished, evaluate__bootstrap__resamples=500)
+    assert jobs.get("collect_metrics") == 6 and not {"pretrain", "finetune", "target_only", "svm_is"} & set(jobs)
 
 
 def test_alpha_reruns_only_table4_and_its_figures(finished):
@@ -78,4 +92,4 @@ def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finishe
     finally:
         module.write_text(original)
     assert jobs.get("asvm") == 6
-    assert set(jobs) <= {"asvm", "collect_metrics", "table5", "report", "all"}, jobs
+    assert set(jobs) <= ASVM_DOWNSTREAM, jobs

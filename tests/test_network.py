@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import REPO
-
 from sertransfer.config import load_config
 from sertransfer.network import WEIGHT_LAYERS, build_network, load_network
 
 
 @pytest.fixture(scope="module")
 def paper_model():
-    """The `model:` block of config/paper.yaml (the SPEC §6 defaults)."""
+    """The `model:` block of config/paper.yaml (the paper's network, docs/design.md §6)."""
     return load_config(REPO / "config" / "paper.yaml")["model"]
 
 

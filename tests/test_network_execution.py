@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import REPO
-
 from sertransfer.config import load_config
-from sertransfer.network import (DROPOUT_RESOLUTION, WEIGHT_LAYERS, ConvPoolBlock, FusedAdadelta, build_network,
-                                 load_network, training_flops)
+from sertransfer.network import (
+    DROPOUT_RESOLUTION,
+    WEIGHT_LAYERS,
+    ConvPoolBlock,
+    FusedAdadelta,
+    build_network,
+    load_network,
+    training_flops,
+)
 
 
 @pytest.fixture(scope="module")

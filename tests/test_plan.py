@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO
-
 from sertransfer.config import load_config
 from sertransfer.plan import FinetuneJob, PretrainJob, build_plan, job_utterances
 from sertransfer.sets import domain_of, validation_split

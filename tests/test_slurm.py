@@ -13,8 +13,14 @@ import re
 import pandas as pd
 import pytest
 from conftest import REPO
-from slurm_cluster import (JOBNAME_PREFIX, TRAINING_RULES, cancel_our_jobs, ci_overrides, default_partition, profile,
-                           run_command)
+from slurm_cluster import (
+    JOBNAME_PREFIX,
+    cancel_our_jobs,
+    ci_overrides,
+    default_partition,
+    profile,
+    run_command,
+)
 from workflow_run import TINY_DOMAINS, copy_repository, planned_jobs, snakemake, tiny_config
 
 # A subset of `all` that still has every kind of job (18 SLURM jobs today): corpus jobs, both feature kinds,
@@ -79,39 +85,23 @@ def test_tiny_workflow_runs_through_slurm(slurm_run):
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_profile_asks_for_gpus_and_the_cuda_env_on_the_training_rules():
-    from snakemake.cli import parse_set_resources
+def test_profile_trains_on_gpus(tmp_path):
+    """profiles/slurm sets training.device: gpu; the training rules then request a GPU (and the CUDA env)."""
+    import yaml
 
     config = profile()
     assert config["executor"] == "slurm" and config["slurm-status-command"] == "squeue"
-    for rule in TRAINING_RULES:
-        assert config["set-resources"][rule]["gpu"] == 1
-    namespace = train_env_function()
-    from_profile = parse_set_resources([f"{rule}:{key}={value}" for rule, resources in config["set-resources"].items()
-                                        for key, value in resources.items()])
-    for rule in TRAINING_RULES:
-        assert namespace(from_profile)(rule) == "../../envs/train-gpu.yaml"
-    assert namespace({})("pretrain") == "../../envs/train.yaml"
-    cpu = parse_set_resources(["pretrain:gpu=0", "finetune:runtime=10"])
-    assert namespace(cpu)("pretrain") == namespace(cpu)("finetune") == "../../envs/train.yaml"
-    other = parse_set_resources(["pretrain:gres=gpu:a100:1", "finetune:gpu_model=h100"])
-    assert namespace(other)("pretrain") == namespace(other)("finetune") == "../../envs/train-gpu.yaml"
-
-
-def train_env_function():
-    """TRAIN_ENV of workflow/rules/train.smk for a workflow run with the given --set-resources."""
-    from types import SimpleNamespace
-
-    source = (REPO / "workflow" / "rules" / "train.smk").read_text()
-    code = re.search(r"^TRAIN_OVERRIDES = .*?(?=^rule )", source, flags=re.S | re.M).group(0)
-
-    def bind(overwrite_resources):
-        scope = {"workflow": SimpleNamespace(resource_settings=SimpleNamespace(
-            overwrite_resources=overwrite_resources))}
-        exec(code, scope)
-        return scope["TRAIN_ENV"].__getitem__
-
-    return bind
+    overrides = [yaml.safe_load(item.split("=", 1)[1]) for item in config["config"] if item.startswith("training=")]
+    assert overrides == [{"device": "gpu"}]
+    workdir = copy_repository(tmp_path)
+    target = "results/predictions/tt/emodb/fold0.parquet"
+    for device, gpus in (("gpu", 1), ("cpu", 0)):
+        planned = snakemake(workdir, "-n", "--verbose", target, "--config", f"training={{'device': '{device}'}}")
+        assert planned.returncode == 0, planned.stderr[-2000:]
+        rule = (planned.stdout + planned.stderr).split("rule target_only:", 1)[1]
+        assert f"gpu={gpus}," in rule.split("resources:", 1)[1].splitlines()[0], rule[:800]
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert 'TRAIN_ENV = "../../envs/train-gpu.yaml" if config["training"]["device"] == "gpu"' in common
 
 
 def test_local_cluster_script_is_valid_bash():

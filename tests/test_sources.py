@@ -1,4 +1,4 @@
-"""Corpus sources (SPEC §3): synthetic stamps, verified downloads, manual/local messages, the marker."""
+"""Corpus sources (docs/design.md §3): synthetic stamps, verified downloads, manual/local messages, the marker."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_download import Server
-
 import sertransfer.synthetic
 from sertransfer.archive import UnsafeArchiveError
 from sertransfer.atomic import atomic_directory
 from sertransfer.corpora import CorpusRootError, get_corpus
 from sertransfer.download import ChecksumMismatch
-from sertransfer.sources import (DOWNLOAD_STAMP, SYNTHETIC_STAMP, CorpusMissingError, CorpusSourceError,
-                                 prepare_corpus)
+from sertransfer.sources import DOWNLOAD_STAMP, SYNTHETIC_STAMP, CorpusMissingError, CorpusSourceError, prepare_corpus
+from test_download import Server
 
 DOWNLOAD = {"timeout_s": 10, "max_archive_bytes": 10**9, "max_extracted_bytes": 10**9,
             "max_compression_ratio": 1000}
@@ -69,8 +67,8 @@ def test_download_records_digest_then_refuses_changed_archive(server: Server, tm
     root = tmp_path / "raw" / "emodb"
     assert (root / "wav" / "03a01Fa.wav").read_bytes() == b"RIFF-one"
     assert (tmp_path / "raw" / "downloads" / "download.zip").read_bytes() == body
-    assert marker == {"domain": "emodb", "corpus": "emodb", "name": "Emo-DB", "source": "download", "root": str(root.absolute()),
-                      "audio_files": 2}
+    assert marker == {"domain": "emodb", "corpus": "emodb", "name": "Emo-DB", "source": "download",
+                      "root": str(root.absolute()), "audio_files": 2}
     assert json.loads((tmp_path / "raw" / "emodb.ready.json").read_text()) == marker
 
     # same archive again: reused, not extracted again (a file added to the root survives)

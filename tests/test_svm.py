@@ -1,4 +1,5 @@
-"""SVM-IS (SPEC §8): pooled training set, scaler fitted on training rows only, predictions format, real Emo-DB."""
+"""SVM-IS (docs/design.md §9): pooled training set, scaler fitted on training rows only, predictions format,
+real Emo-DB."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, SIX
-from sklearn.svm import SVC
-
 from sertransfer.baselines.common import class_probabilities, gamma_key, inner_splits, read_rows, resolve_gamma, uar
 from sertransfer.baselines.svm_is import run_svm_is, svm_is_job
 from sertransfer.cli import main
 from sertransfer.config import load_config
 from sertransfer.folds import assign_folds, write_folds
 from sertransfer.predictions import ID_COLUMNS, probability_column, read_predictions
+from sklearn.svm import SVC
 
 FEATURES = 12
 SMALL_GRID = {"C": [1.0, 10.0], "gamma": ["scale", 0.01], "inner_folds": 3}

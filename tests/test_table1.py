@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import REPO, SIX
-
 from sertransfer.corpora.base import IngestResult
 from sertransfer.folds import assign_folds, folds_report, write_folds
 from sertransfer.manifest import write_manifest
@@ -15,7 +14,8 @@ from sertransfer.tables.table1 import write_table1
 
 def fake_domain(tmp_path, domain: str, emotions: list[str], rate: int, speakers: list[str | None]):
     """Write a small manifest + report for `domain`."""
-    rows = [{"utterance_id": f"{domain}/{i}", "domain": domain, "path": f"{i}.wav", "speaker": speakers[i % len(speakers)],
+    rows = [{"utterance_id": f"{domain}/{i}", "domain": domain, "path": f"{i}.wav",
+             "speaker": speakers[i % len(speakers)],
              "gender": None, "emotion": e, "source_label": e, "sample_rate": rate, "channels": 1, "duration_s": 2.0}
             for i, e in enumerate(emotions)]
     report = {"domain": domain, "corpus": domain, "root": "/x", "kept": len(rows), "dropped": 3,
@@ -34,7 +34,7 @@ def test_table1_for_configured_domains(tmp_path):
     afew = fake_domain(tmp_path, "afew", ["sadness", "surprise"] * 2, 48000, [None])
     out = {k: tmp_path / f"table1{k}" for k in (".csv", ".tex", "_vs.csv")}
     write_table1(["emodb", "afew"], [emodb[0], afew[0]], [emodb[1], afew[1]], [emodb[2], afew[2]],
-                 REPO / "config" / "paper_reported", SIX, out[".csv"], out[".tex"], out["_vs.csv"])
+                 REPO / "config" / "paper_reported" / "table1.csv", SIX, out[".csv"], out[".tex"], out["_vs.csv"])
     table = pd.read_csv(out[".csv"], keep_default_na=False)
     assert table["domain"].tolist() == ["emodb", "afew"]
     emodb_row = table.iloc[0]  # one disgust utterance, fewer than k = 2: left out of the domain

@@ -6,6 +6,7 @@ Regenerate the golden files after an intended layout change with SERTRANSFER_UPD
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO
-
+from sertransfer.statistics import holm
+from sertransfer.tables.evidence import MetricsFiles, Statistics
 from sertransfer.tables.table2 import write_table2
 from sertransfer.tables.table3 import write_table3
 from sertransfer.tables.table4 import write_table4
@@ -89,13 +91,14 @@ def run_table(number: int, tmp_path: Path, metrics: pd.DataFrame, domains: list[
         group.to_csv(metrics_paths[-1], index=False)
     out = [tmp_path / f"table{number}{suffix}" for suffix in (".csv", ".tex", "_vs_paper.csv")]
     if number == 2:
-        write_table2(metrics_paths, PAPER_DIR, domains, {"cnn": cnn}, *out)
+        write_table2(metrics_paths, PAPER_DIR / "table2.csv", domains, {"cnn": cnn}, *out)
     elif number == 3:
-        write_table3(metrics_paths, PAPER_DIR, domains, scenarios, approaches, *out)
+        write_table3(metrics_paths, PAPER_DIR / "table3.csv", domains, scenarios, approaches, *out)
     elif number == 4:
-        write_table4(metrics_paths, PAPER_DIR, domains, scenarios, approaches, ablation, ALPHA, *out)
+        write_table4(metrics_paths, PAPER_DIR / "table4.csv", domains, scenarios, approaches, ablation, *out,
+                     Statistics(alpha=ALPHA))
     else:
-        write_table5(metrics_paths, PAPER_DIR, domains, scenarios, approaches, ablation, *out)
+        write_table5(metrics_paths, PAPER_DIR / "table5.csv", domains, scenarios, approaches, ablation, *out)
     table = pd.read_csv(out[0])
     for column in ("excluded", "scenario", "selection", "configuration", "marker", "approach"):
         if column in table:
@@ -266,3 +269,107 @@ def test_inconsistent_folds_are_refused(tmp_path):
     metrics = metrics[~((metrics["experiment"] == "pooled") & (metrics["domain"] == "emodb") & (metrics["fold"] == 2))]
     with pytest.raises(MissingMetricsError, match="same folds"):
         run_table(2, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1"])
+
+
+def simulated_predictions(domain: str, folds: int, per_fold: int, skill: float, rng: np.random.Generator,
+                          **ident) -> list[pd.DataFrame]:
+    """Test and validation predictions of one configuration on `domain`: its true class boosted by `skill`."""
+    from sertransfer.predictions import prediction_frame
+
+    ids = [f"{domain}/u{i}" for i in range(folds * per_fold)]
+    true = [EMOTIONS[i % 3] for i in range(len(ids))]
+    scores = rng.random((len(ids), 6)) + skill * np.eye(6)[[SIX.index(t) for t in true]]
+    probabilities = scores / scores.sum(axis=1, keepdims=True)
+    frames = []
+    for fold in range(folds):
+        rows = list(range(fold * per_fold, (fold + 1) * per_fold))
+        for split in ("test", "validation"):
+            frames.append(prediction_frame([ids[i] for i in rows], [domain] * len(rows), fold, [true[i] for i in rows],
+                                           probabilities[rows], SIX, split=split, **ident))
+    return frames
+
+
+def simulated_metrics_files(tmp_path: Path, domains: list[str], approaches: list[str], folds: int = 3,
+                            per_fold: int = 12) -> MetricsFiles:
+    """TT, transfer, ablation, SVM-IS and A-SVM on simulated utterances, through collect_metrics' functions.
+
+    Leaving out the first domain makes every other target's ablated models much worse (by design).
+    """
+    from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics
+
+    rng = np.random.default_rng(5)
+    frames = []
+    for domain in domains:
+        frames += simulated_predictions(domain, folds, per_fold, 0.4, rng, experiment="tt", model="cnn_lstm",
+                                        approach="TT")
+        frames += simulated_predictions(domain, folds, per_fold, 0.3, rng, experiment="svm_is", model="svm_is")
+        frames += simulated_predictions(domain, folds, per_fold, 0.3, rng, experiment="asvm", model="asvm")
+        for scenario in ("S1", "S2"):
+            for index, approach in enumerate(approaches):
+                frames += simulated_predictions(domain, folds, per_fold, 0.5 + 0.3 * index, rng,
+                                                experiment="transfer", model="cnn_lstm", scenario=scenario,
+                                                approach=approach)
+                for source in (d for d in domains if d != domain):
+                    skill = 0.5 + 0.3 * index - (0.45 if source == domains[0] else 0.0)
+                    frames += simulated_predictions(domain, folds, per_fold, skill, rng, experiment="ablation",
+                                                    model="cnn_lstm", scenario=scenario, approach=approach,
+                                                    excluded=source)
+    labels = {d: list(EMOTIONS) for d in domains}
+    evaluated = evaluated_predictions(pd.concat(frames, ignore_index=True), labels)
+    files: dict[str, list[Path]] = {"folds": [], "pooled": [], "utterances": []}
+    for group, part in evaluated.groupby("experiment"):
+        paths = {"folds": tmp_path / f"{group}.csv", "pooled": tmp_path / f"{group}_pooled.csv",
+                 "utterances": tmp_path / f"{group}_utterances.parquet"}
+        fold_metrics(part, labels).to_csv(paths["folds"], index=False)
+        pooled_metrics(part, labels, resamples=200, confidence=0.95, seed=1).to_csv(paths["pooled"], index=False)
+        part.to_parquet(paths["utterances"], index=False)
+        for kind, path in paths.items():
+            files[kind].append(path)
+    return MetricsFiles(**files)
+
+
+EMOTIONS = ("anger", "fear", "sadness")
+SIX = ["anger", "disgust", "fear", "happiness", "sadness", "surprise"]
+
+
+def test_comparisons_carry_test_p_value_and_bootstrap_intervals(tmp_path):
+    domains, approaches = ["emodb", "rml", "afew"], ["A1", "A2"]
+    files = simulated_metrics_files(tmp_path, domains, approaches)
+    out = [tmp_path / f"t4{suffix}" for suffix in (".csv", ".tex", "_vs.csv")]
+    corrected = Statistics(test="corrected_t", correction="holm", resamples=200, show_ci=True)
+    table = write_table4(files, PAPER_DIR / "table4.csv", domains, ["S1", "S2"], approaches, True, *out, corrected)
+    ablated = table[table["excluded"] != ""]
+    assert set(ablated["test"]) == {"corrected_t"} and set(ablated["correction"]) == {"holm"}
+    tested = ablated.dropna(subset=["p_value"])
+    assert len(tested) > len(ablated) / 2 and (tested["p_adjusted"] >= tested["p_value"]).all()
+    for _, block in ablated.groupby("domain"):  # Holm within each target's family
+        expected = holm(block["p_value"].tolist())
+        assert block["p_adjusted"].tolist() == pytest.approx(expected, nan_ok=True)
+    assert (table["uar_ci_low"] <= table["pooled_uar"]).all() and (table["pooled_uar"] <= table["uar_ci_high"]).all()
+    assert (ablated["difference_ci_low"] <= ablated["difference_ci_high"]).all()
+    # leaving out the first domain hurts every other target by design: the intervals of the difference exclude 0
+    hurt = ablated[ablated["excluded"] == "emodb"]
+    assert (hurt["difference_ci_high"] < 0).all()
+    tex = out[1].read_text()
+    assert "corrected resampled t-test" in tex and "Holm-adjusted within each target" in tex
+    assert tex.startswith("% markers: corrected resampled t-test")
+    assert re.search(r"\.\d{3} \[\.\d{2}, \.\d{2}\]", tex)  # `.623 [.58, .66]` with tables.show_ci
+    plain = write_table4(files, PAPER_DIR / "table4.csv", domains, ["S1", "S2"], approaches, True, *out,
+                         Statistics(resamples=200))
+    assert set(plain.loc[plain["excluded"] != "", "test"]) == {"paired_t"}
+    assert not re.search(r"\.\d{3} \[", out[1].read_text())  # the paper's layout by default
+
+
+def test_table5_and_table3_compare_with_their_references(tmp_path):
+    domains, approaches = ["emodb", "rml", "afew"], ["A1", "A2"]
+    files = simulated_metrics_files(tmp_path, domains, approaches)
+    out = [tmp_path / f"t{suffix}" for suffix in (".csv", ".tex", "_vs.csv")]
+    settings = Statistics(resamples=200)
+    table3 = write_table3(files, PAPER_DIR / "table3.csv", domains, ["S1", "S2"], approaches, *out, settings)
+    rows = table3[table3["scenario"] != ""].dropna(subset=["p_value"])
+    assert len(rows) == 12 and set(rows["test"]) == {"paired_t"}
+    assert (rows["difference_ci_low"] < rows["difference"]).all()
+    assert (rows["difference"] < rows["difference_ci_high"]).all()
+    table5 = write_table5(files, PAPER_DIR / "table5.csv", domains, ["S1", "S2"], approaches, True, *out, settings)
+    chosen = table5[table5["selection"] != ""]
+    assert chosen["p_value"].notna().all() and chosen["difference_ci_low"].notna().all()

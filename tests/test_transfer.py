@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, SIX
-
 from sertransfer.config import load_config
+from sertransfer.corpora import get_corpus, ingest
 from sertransfer.features.waveform import extract_waveforms
 from sertransfer.folds import assign_folds, write_folds
 from sertransfer.jobs import JobData, run_finetune, run_finetune_set, run_pretrain, run_target_only
 from sertransfer.network import WEIGHT_LAYERS, build_network, compile_network, load_network
 from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob
 from sertransfer.predictions import read_predictions
+from sertransfer.settings import TrainingSettings
 from sertransfer.synthetic import generate_corpus
-from sertransfer.corpora import get_corpus, ingest
 from sertransfer.training import predict
 from sertransfer.transfer import check_approaches, prepare_finetuning
 
@@ -49,6 +49,11 @@ def data(tmp_path_factory, config):
         extract_waveforms(manifest, root / key, caches[key], length=LENGTH)
         write_folds(assign_folds(manifest, k=2, seed=1), folds[key])
     return JobData(caches, folds), root
+
+
+def stage(config, name):
+    """The settings a training rule passes to its jobs."""
+    return TrainingSettings.from_config(config, name)
 
 
 def weights(network, name):
@@ -94,11 +99,13 @@ def test_pretrain_finetune_and_a1_equals_pretrained(config, data, tmp_path):
     job_data, _ = data
     pretrain = PretrainJob("pooled-cnn_lstm-k0", "cnn_lstm", ("emodb", "rml"), 0)
     model = tmp_path / "m.keras"
-    run_pretrain(pretrain, config, job_data, model, tmp_path / "p.parquet", tmp_path / "p.json", threads=1)
+    run_pretrain(pretrain, stage(config, "pretrain"), job_data, model, tmp_path / "p.parquet", tmp_path / "p.json",
+                 threads=1)
     pooled = read_predictions(tmp_path / "p.parquet")
     assert set(pooled["domain"]) == {"emodb", "rml"} and (pooled["fold"] == 0).all()
     finetune = FinetuneJob(pretrain, "emodb", 0, "S1")
-    run_finetune(finetune, config, job_data, model, tmp_path / "f.parquet", tmp_path / "f.json", threads=1)
+    run_finetune(finetune, stage(config, "finetune"), job_data, model, tmp_path / "f.parquet", tmp_path / "f.json",
+                 threads=1)
     rows = read_predictions(tmp_path / "f.parquet")
     test = rows[rows["split"] == "test"]
     assert sorted(test["approach"].unique()) == [f"A{i}" for i in range(1, 9)]
@@ -115,20 +122,23 @@ def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(con
     job_data, root = data
     pretrain = PretrainJob("s2x-test", "cnn_lstm", ("emodb",), None, ("rml",))
     model = tmp_path / "m.keras"
-    run_pretrain(pretrain, config, job_data, model, tmp_path / "p.parquet", tmp_path / "p.json", threads=1)
+    run_pretrain(pretrain, stage(config, "pretrain"), job_data, model, tmp_path / "p.parquet", tmp_path / "p.json",
+                 threads=1)
     units = [FinetuneJob(pretrain, "rml", fold, "S2") for fold in (0, 1)]
     caches, folds = job_data.caches, {"rml": root / "rml-f.parquet"}
-    run_finetune_set(units, config, caches, folds, model, tmp_path / "pred", tmp_path / "hist", threads=1)
+    run_finetune_set(units, stage(config, "finetune"), caches, folds, model, tmp_path / "pred", tmp_path / "hist",
+                     threads=1)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("fold*")) == [
         "hist/rml/fold0.json", "hist/rml/fold1.json", "pred/rml/fold0.parquet", "pred/rml/fold1.parquet"]
     alone = tmp_path / "alone.parquet"   # a unit inside the set job == the same unit run on its own
-    run_finetune(units[1], config, JobData({"rml": caches["rml"]}, folds), model, alone, tmp_path / "a.json",
+    run_finetune(units[1], stage(config, "finetune"), JobData({"rml": caches["rml"]}, folds), model, alone,
+                 tmp_path / "a.json",
                  threads=1)
     pd.testing.assert_frame_equal(read_predictions(tmp_path / "pred" / "rml" / "fold1.parquet"),
                                   read_predictions(alone))
     with pytest.raises(ValueError, match="one pretrained model"):
         other = PretrainJob("other", "cnn_lstm", ("emodb",), None, ("rml",))
-        run_finetune_set([*units, FinetuneJob(other, "rml", 0, "S2")], config, caches, folds, model,
+        run_finetune_set([*units, FinetuneJob(other, "rml", 0, "S2")], stage(config, "finetune"), caches, folds, model,
                          tmp_path / "x", tmp_path / "y", threads=1)
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
@@ -136,7 +146,8 @@ def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(con
 def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):
     job_data, _ = data
     job = TargetOnlyJob("rml", 1)
-    first = run_target_only(job, config, job_data, tmp_path / "a.parquet", tmp_path / "a.json", threads=1)
-    second = run_target_only(job, config, job_data, tmp_path / "b.parquet", tmp_path / "b.json", threads=1)
+    settings = stage(config, "target_only")
+    first = run_target_only(job, settings, job_data, tmp_path / "a.parquet", tmp_path / "a.json", threads=1)
+    second = run_target_only(job, settings, job_data, tmp_path / "b.parquet", tmp_path / "b.json", threads=1)
     pd.testing.assert_frame_equal(first, second)
     assert read_predictions(tmp_path / "a.parquet").equals(read_predictions(tmp_path / "b.parquet"))

@@ -45,9 +45,18 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     for table in (2, 3, 4, 5):
         assert (workdir / "results" / "tables" / f"table{table}.csv").stat().st_size > 0
     figures = sorted(p.name for p in (workdir / "results" / "figures").glob("*.png"))
-    expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png"}
+    expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png", "uar_intervals.png"}
     expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in TINY_DOMAINS}
     assert set(figures) == expected
+    fold_metrics = pd.read_csv(workdir / "results" / "metrics" / "transfer.csv")
+    assert {"uar", "wa", "macro_f1", "n"} <= set(fold_metrics.columns)
+    pooled = pd.read_csv(workdir / "results" / "metrics" / "tt_pooled.csv", keep_default_na=False, na_values=[""])
+    test_rows = pooled[pooled["split"] == "test"]
+    assert test_rows["uar_ci_low"].notna().all() and (test_rows["uar_ci_low"] <= test_rows["uar"]).all()
+    table4 = pd.read_csv(workdir / "results" / "tables" / "table4.csv", keep_default_na=False)
+    ablated = table4[table4["excluded"] != ""]
+    assert set(ablated["test"]) == {"paired_t"} and set(ablated["correction"]) == {"none"}
+    assert "% markers: paired t-test" in (workdir / "results" / "tables" / "table4.tex").read_text()
     audit = pd.read_csv(workdir / "results" / "audit" / "protocol.csv")
     assert (audit[["test_in_lineage_fit", "validation_in_lineage_fit"]] == 0).all().all()
     assert {"pretrain", "finetune", "tt", "svm_is", "asvm"} <= set(audit["job"].str.split("/").str[0])
@@ -66,7 +75,7 @@ def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path)
     for report in (by_rule, by_hand):
         html = report.read_text(errors="replace")
         for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png",
-                     "summary.csv", "Protocol audit"):
+                     "summary.csv", "Protocol audit", "uar_intervals.png"):
             assert name in html, (report, name)
 
 

@@ -5,7 +5,7 @@
 
 rule audit_protocol:
     input:
-        folds=expand("data/folds/{domain}.parquet", domain=DOMAINS),
+        folds=domain_folds(DOMAINS),
     output:
         table="results/audit/protocol.csv",
         summary=report("results/audit/summary.csv", caption="../report/audit.rst", category="Protocol audit"),

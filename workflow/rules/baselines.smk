@@ -7,11 +7,9 @@
 rule svm_is:
     input:
         is10=expand("data/features/is10/{domain}.parquet", domain=DOMAINS),
-        folds=expand("data/folds/{domain}.parquet", domain=DOMAINS),
+        folds=domain_folds(DOMAINS),
     output:
-        "results/predictions/svm_is/fold{fold}.parquet",
-    wildcard_constraints:
-        fold=r"\d+",
+        SVM_IS_PREDICTIONS,
     params:
         domains=DOMAINS,
         svm_is=config["baselines"]["svm_is"],
@@ -36,13 +34,9 @@ rule asvm_source:
         sources=lambda wildcards: expand(
             "data/features/is10/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
         ),
-        source_folds=lambda wildcards: expand(
-            "data/folds/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
-        ),
+        source_folds=lambda wildcards: domain_folds([d for d in DOMAINS if d != wildcards.target]),
     output:
         "results/baselines/asvm_source/{target}.parquet",
-    wildcard_constraints:
-        target="|".join(DOMAINS),
     params:
         sources=lambda wildcards: [d for d in DOMAINS if d != wildcards.target],
         gamma=config["baselines"]["asvm"]["gamma"],
@@ -67,10 +61,7 @@ rule asvm:
         folds="data/folds/{target}.parquet",
         source="results/baselines/asvm_source/{target}.parquet",
     output:
-        "results/predictions/asvm/{target}/fold{fold}.parquet",
-    wildcard_constraints:
-        target="|".join(DOMAINS),
-        fold=r"\d+",
+        ASVM_PREDICTIONS,
     params:
         asvm=config["baselines"]["asvm"],
         emotions=config["emotions"],

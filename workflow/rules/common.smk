@@ -1,15 +1,31 @@
 # Input functions, settings and code fingerprints shared by the rules.
+# The job plan and the experiment vocabulary come from the package (sertransfer.plan, sertransfer.vocabulary).
 import os
 from dataclasses import asdict
 
 from sertransfer.fingerprint import code_fingerprint
 from sertransfer.plan import build_plan, unit_file
+from sertransfer.settings import TrainingSettings
+from sertransfer.vocabulary import (
+    ASVM_PREDICTIONS,
+    FINETUNE_HISTORIES,
+    FINETUNE_PREDICTIONS,
+    PRETRAIN_PREDICTIONS,
+    SVM_IS_PREDICTIONS,
+    TT_PREDICTIONS,
+    group_predictions,
+)
 
 DOMAINS = list(config["domains"])
 REPO = Path(workflow.basedir)
 PLAN = build_plan(config)
 PRETRAIN = PLAN.pretrain_by_id()
 FINETUNE_BY_SET = PLAN.finetune_by_set()
+#: Predictions files (or fine-tuning directories) of each experiment group: the only input of its metrics.
+GROUP_PREDICTIONS = group_predictions(PLAN, DOMAINS, config["folds"]["k"])
+#: Conda env of the training rules: TensorFlow with CUDA on `training.device: gpu`, the CPU build otherwise.
+TRAIN_ENV = "../../envs/train-gpu.yaml" if config["training"]["device"] == "gpu" else "../../envs/train.yaml"
+TRAIN_GPUS = 1 if config["training"]["device"] == "gpu" else 0
 
 
 def corpus_settings(wildcards):
@@ -32,7 +48,7 @@ def repo_path(relative):
 
 
 def paper_reported(table):
-    """The paper's numbers for `table` (tables.paper_reported, in the repository)."""
+    """The paper's numbers for `table` (a CSV in tables.paper_reported, in the repository)."""
     return repo_path(Path(config["tables"]["paper_reported"]) / f"{table}.csv")
 
 
@@ -46,34 +62,30 @@ def ingest_reports(wildcards=None):
     return expand("data/manifests/{domain}.report.json", domain=DOMAINS)
 
 
+def domain_folds(domains):
+    """The folds tables of `domains`, in order."""
+    return expand("data/folds/{domain}.parquet", domain=domains)
+
+
 def job_params(job):
     """A plan job as a plain dict (passed as a param, so editing the job definition reruns it)."""
     return asdict(job)
 
 
-def training_settings(stage, approaches=False):
-    """The config values a training stage depends on, and nothing else (precise invalidation)."""
-    settings = {
-        "seed": config["seed"],
-        "emotions": config["emotions"],
-        "model": config["model"],
-        "training": {"validation_fraction": config["training"]["validation_fraction"],
-                     "run_eagerly": config["training"]["run_eagerly"], stage: config["training"][stage]},
-    }
-    if approaches:
-        settings["transfer"] = {"approaches": config["transfer"]["approaches"]}
-    return settings
+def training_settings(stage):
+    """What the jobs of a training stage depend on (sertransfer.settings), as the rule's param."""
+    return TrainingSettings.from_config(config, stage).as_params()
 
 
-def pretrain_caches(wildcards):
-    """Waveform caches of the domains a pretraining set trains on."""
-    domains = PRETRAIN[wildcards.pretrain_set].domains
-    return expand("data/features/waveform/{domain}.parquet", domain=domains)
+def pretrain_inputs(wildcards):
+    """Waveform cache and folds of each domain a pretraining set trains on, named `cache_<d>` / `folds_<d>`."""
+    return by_domain(PRETRAIN[wildcards.pretrain_set].domains)
 
 
-def pretrain_folds(wildcards):
-    """Folds of the domains a pretraining set trains on."""
-    return expand("data/folds/{domain}.parquet", domain=PRETRAIN[wildcards.pretrain_set].domains)
+def by_domain(domains):
+    """Named inputs `cache_<domain>` and `folds_<domain>` (the job script reads them back by domain)."""
+    return {**{f"cache_{d}": f"data/features/waveform/{d}.parquet" for d in domains},
+            **{f"folds_{d}": f"data/folds/{d}.parquet" for d in domains}}
 
 
 def pretrain_mem_mb(wildcards, attempt):
@@ -87,29 +99,15 @@ def finetune_targets(wildcards):
     return unique(job.target for job in FINETUNE_BY_SET[wildcards.pretrain_set])
 
 
-def finetune_caches(wildcards):
-    """Waveform caches of the targets of a fine-tuning set job."""
-    return expand("data/features/waveform/{domain}.parquet", domain=finetune_targets(wildcards))
-
-
-def finetune_folds(wildcards):
-    """Folds of the targets of a fine-tuning set job."""
-    return expand("data/folds/{domain}.parquet", domain=finetune_targets(wildcards))
+def finetune_inputs(wildcards):
+    """The pretrained model, and the waveform cache and folds of each target it is fine-tuned on."""
+    return {"model": f"results/models/pretrain/{wildcards.pretrain_set}.keras",
+            **by_domain(finetune_targets(wildcards))}
 
 
 def finetune_dir(kind, set_id):
     """Output directory (kind: predictions | histories) of the fine-tuning job of one pretrained model."""
-    return f"results/{kind}/finetune/{set_id}"
-
-
-def finetune_outputs(kind, excluded=None):
-    """Output directories of the fine-tuning set jobs.
-
-    With `excluded` True / False only the sets whose jobs do / do not leave a source domain out
-    (Table 4's ablation / Tables 3 and 5); every job of a set agrees on that.
-    """
-    return [finetune_dir(kind, set_id) for set_id, jobs in FINETUNE_BY_SET.items()
-            if excluded is None or all(bool(job.excluded) == excluded for job in jobs)]
+    return {"predictions": FINETUNE_PREDICTIONS, "histories": FINETUNE_HISTORIES}[kind].format(pretrain_set=set_id)
 
 
 def finetune_file(kind, job):
@@ -117,43 +115,45 @@ def finetune_file(kind, job):
     return str(unit_file(finetune_dir(kind, job.pretrain.set_id), job, "parquet" if kind == "predictions" else "json"))
 
 
-def pretrain_predictions():
-    """Predictions of every pretraining job (test folds of pooled / S1 sets; empty for S2 sets)."""
-    return [f"results/predictions/pretrain/{j.set_id}.parquet" for j in PLAN.pretrain]
-
-
-def target_only_predictions():
-    """Predictions of every TT job."""
-    return [f"results/predictions/tt/{j.target}/fold{j.fold}.parquet" for j in PLAN.target_only]
-
-
-#: Metrics groups: experiment group -> its predictions files (the only input of the metrics).
-METRIC_GROUPS = {
-    "pooled": lambda: [f"results/predictions/pretrain/{j.set_id}.parquet" for j in PLAN.pretrain
-                       if j.set_id.startswith("pooled-")],
-    "svm_is": lambda: expand("results/predictions/svm_is/fold{fold}.parquet", fold=range(config["folds"]["k"])),
-    "tt": target_only_predictions,
-    "transfer": lambda: finetune_outputs("predictions", excluded=False),
-    "ablation": lambda: finetune_outputs("predictions", excluded=True),
-    "asvm": lambda: expand("results/predictions/asvm/{target}/fold{fold}.parquet", target=DOMAINS,
-                           fold=range(config["folds"]["k"])),
-}
-
-
-def group_predictions(wildcards):
+def group_files(wildcards):
     """Predictions files of one metrics group."""
-    return METRIC_GROUPS[wildcards.group]()
+    return GROUP_PREDICTIONS[wildcards.group]
 
 
 def metrics(*groups):
-    """Metrics tables of the given groups (those with jobs in this configuration)."""
-    return [f"results/metrics/{group}.csv" for group in groups if METRIC_GROUPS[group]()]
+    """Fold-metrics tables of the given groups (those with jobs in this configuration)."""
+    return [f"results/metrics/{group}.csv" for group in groups if GROUP_PREDICTIONS[group]]
+
+
+def metrics_inputs(*groups):
+    """Every metrics file of the given groups, named as sertransfer.tables.evidence.MetricsFiles reads them."""
+    present = [group for group in groups if GROUP_PREDICTIONS[group]]
+    return {"metrics": metrics(*present),
+            "pooled": [f"results/metrics/{group}_pooled.csv" for group in present],
+            "utterances": [f"results/metrics/{group}_utterances.parquet" for group in present]}
+
+
+#: The evaluate / tables settings each kind of statistic depends on (sertransfer.tables.evidence.Statistics).
+STATISTICS_KEYS = {
+    "intervals": ("show_ci",),
+    "comparisons": ("test", "resamples", "confidence", "seed", "show_ci"),
+    "markers": ("test", "correction", "alpha", "resamples", "confidence", "seed", "show_ci"),
+}
+
+
+def statistics_settings(kind):
+    """The statistics settings a table or figure depends on, and nothing else (precise invalidation)."""
+    evaluate, bootstrap = config["evaluate"], config["evaluate"]["bootstrap"]
+    values = {"test": evaluate["test"], "correction": evaluate["correction"], "alpha": evaluate["alpha"],
+              "resamples": bootstrap["resamples"], "confidence": bootstrap["confidence"], "seed": config["seed"],
+              "show_ci": config["tables"]["show_ci"]}
+    return {key: values[key] for key in STATISTICS_KEYS[kind]}
 
 
 def figures():
     """Every figure of the configured domains and scenarios."""
     return [
-        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves"]),
+        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves", "uar_intervals"]),
         *expand("results/figures/table4_{scenario}.png", scenario=config["transfer"]["scenarios"]),
         *expand("results/figures/{kind}_{target}.png", kind=["confusion", "learning_curves"], target=DOMAINS),
     ]
@@ -170,12 +170,12 @@ def report_inputs():
 
 
 def all_targets():
-    """Targets of the all rule: features, folds, metrics, Tables 1-5, the figures and the report."""
+    """Targets of the all rule: features, folds, metrics, Tables 1-5, the audit, the figures and the report."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
-        *expand("data/folds/{domain}.parquet", domain=DOMAINS),
-        *metrics(*METRIC_GROUPS),
+        *domain_folds(DOMAINS),
+        *metrics(*GROUP_PREDICTIONS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
         "results/audit/protocol.csv",

@@ -31,8 +31,8 @@ rule ingest_corpus:
     params:
         ingest=config["ingest"],
         emotions=config["emotions"],
-        label_overrides=lambda w: config["corpora"][w.domain]["label_overrides"],
-        code=code_fingerprint("sertransfer.manifest"),
+        corpus=corpus_settings,
+        code=code_fingerprint("sertransfer.corpora"),
     threads: 2
     log:
         "logs/ingest_corpus/{domain}.log",

@@ -1,16 +1,21 @@
-# Evaluation stage: UAR per configuration, domain and fold, from the predictions files only.
-# One metrics table per experiment group, so that an edit reruns only the tables that use it.
+# Evaluation stage: UAR, WA and macro-F1 per configuration, domain and fold, pooled over folds with a
+# bootstrap CI of UAR, and the evaluated predictions the tables compare pairwise; from the predictions
+# files only. One set of metrics per experiment group, so that an edit reruns only the tables that use it.
 
 
 rule collect_metrics:
     input:
-        predictions=group_predictions,
-        folds=expand("data/folds/{domain}.parquet", domain=DOMAINS),
+        predictions=group_files,
+        folds=domain_folds(DOMAINS),
     output:
         uar="results/metrics/{group}.csv",
+        pooled="results/metrics/{group}_pooled.csv",
+        utterances="results/metrics/{group}_utterances.parquet",
     params:
         domains=DOMAINS,
         restrict_to_domain_labels=config["evaluate"]["restrict_to_domain_labels"],
+        bootstrap=config["evaluate"]["bootstrap"],
+        seed=config["seed"],
         code=code_fingerprint("sertransfer.metrics"),
     log:
         "logs/evaluate/collect_metrics/{group}.log",

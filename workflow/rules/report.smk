@@ -1,4 +1,4 @@
-# Figures and report stage (SPEC section 10): heatmaps of Tables 3 and 4, confusion matrices, learning
+# Figures and report stage (docs/design.md §12): heatmaps of Tables 3 and 4, confusion matrices, learning
 # curves, then the HTML report. Every figure is marked for the report (captions in workflow/report/).
 
 # The report job only reads the finished run and runs on the submitting host (no cluster job).
@@ -12,7 +12,7 @@ TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded]
 
 rule figure_table3_gains:
     input:
-        metrics=metrics("tt", "transfer"),
+        table="results/tables/table3.csv",
     output:
         png=report(
             "results/figures/table3_gains.png",
@@ -21,9 +21,6 @@ rule figure_table3_gains:
             subcategory="Table 3: gains over TT",
         ),
     params:
-        domains=DOMAINS,
-        scenarios=config["transfer"]["scenarios"],
-        approaches=list(config["transfer"]["approaches"]),
         code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/table3_gains.log",
@@ -38,7 +35,7 @@ rule figure_table3_gains:
 
 rule figure_table4:
     input:
-        metrics=metrics("transfer", "ablation"),
+        table="results/tables/table4.csv",
     output:
         png=report(
             "results/figures/table4_{scenario}.png",
@@ -47,13 +44,8 @@ rule figure_table4:
             subcategory="Table 4: domain ablation",
             labels={"scenario": "{scenario}"},
         ),
-    wildcard_constraints:
-        scenario="S1|S2",
     params:
-        domains=DOMAINS,
-        approaches=list(config["transfer"]["approaches"]),
-        ablation=config["transfer"]["ablation"],
-        alpha=config["evaluate"]["alpha"],
+        statistics=statistics_settings("markers"),
         code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/table4_{scenario}.log",
@@ -64,6 +56,33 @@ rule figure_table4:
         "../../envs/core.yaml"
     script:
         "../scripts/figure_table4.py"
+
+
+rule figure_uar_intervals:
+    input:
+        unpack(lambda w: metrics_inputs("tt", "transfer", "svm_is", "asvm")),
+    output:
+        png=report(
+            "results/figures/uar_intervals.png",
+            caption="../report/uar_intervals.rst",
+            category="Figures",
+            subcategory="UAR with confidence intervals",
+        ),
+    params:
+        domains=DOMAINS,
+        scenarios=config["transfer"]["scenarios"],
+        approaches=list(config["transfer"]["approaches"]),
+        confidence=config["evaluate"]["bootstrap"]["confidence"],
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/uar_intervals.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_uar_intervals.py"
 
 
 rule figure_confusion:

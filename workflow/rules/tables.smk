@@ -28,7 +28,7 @@ rule table1:
 
 rule table2:
     input:
-        metrics=metrics("pooled", "svm_is"),
+        unpack(lambda w: metrics_inputs("pooled", "svm_is")),
         paper=paper_reported("table2"),
     output:
         csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
@@ -37,6 +37,7 @@ rule table2:
     params:
         domains=DOMAINS,
         transfer={"cnn": config["transfer"]["cnn"]},
+        statistics=statistics_settings("intervals"),
         code=code_fingerprint("sertransfer.tables.table2"),
     log:
         "logs/tables/table2.log",
@@ -51,7 +52,7 @@ rule table2:
 
 rule table3:
     input:
-        metrics=metrics("tt", "transfer"),
+        unpack(lambda w: metrics_inputs("tt", "transfer")),
         paper=paper_reported("table3"),
     output:
         csv=report("results/tables/table3.csv", caption="../report/table3.rst", category="Tables"),
@@ -61,6 +62,7 @@ rule table3:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
+        statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.tables.table3"),
     log:
         "logs/tables/table3.log",
@@ -75,7 +77,7 @@ rule table3:
 
 rule table4:
     input:
-        metrics=metrics("transfer", "ablation"),
+        unpack(lambda w: metrics_inputs("transfer", "ablation")),
         paper=paper_reported("table4"),
     output:
         csv=report("results/tables/table4.csv", caption="../report/table4.rst", category="Tables"),
@@ -86,7 +88,7 @@ rule table4:
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         ablation=config["transfer"]["ablation"],
-        alpha=config["evaluate"]["alpha"],
+        statistics=statistics_settings("markers"),
         code=code_fingerprint("sertransfer.tables.table4"),
     log:
         "logs/tables/table4.log",
@@ -101,7 +103,7 @@ rule table4:
 
 rule table5:
     input:
-        metrics=metrics("asvm", "transfer", "ablation"),
+        unpack(lambda w: metrics_inputs("asvm", "transfer", "ablation")),
         paper=paper_reported("table5"),
     output:
         csv=report("results/tables/table5.csv", caption="../report/table5.rst", category="Tables"),
@@ -112,6 +114,7 @@ rule table5:
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         ablation=config["transfer"]["ablation"],
+        statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.tables.table5"),
     log:
         "logs/tables/table5.log",

@@ -1,4 +1,4 @@
-"""Rule figure_table3_gains: metrics tables -> heatmap of the Table 3 relative gains over TT."""
+"""Rule figure_table3_gains: Table 3 (CSV) -> heatmap of the gains over TT."""
 
 import sys
 from pathlib import Path
@@ -9,5 +9,4 @@ from sertransfer.figures import write_table3_gains
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
-    write_table3_gains(list(snakemake.input.metrics), snakemake.params.domains, snakemake.params.scenarios,
-                       snakemake.params.approaches, snakemake.output.png)
+    write_table3_gains(snakemake.input.table, snakemake.output.png)

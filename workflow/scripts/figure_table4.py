@@ -1,4 +1,4 @@
-"""Rule figure_table4: metrics tables -> Table 4 heatmap of one scenario with significance markers."""
+"""Rule figure_table4: Table 4 (CSV) -> heatmap of one scenario with its significance markers."""
 
 import sys
 from pathlib import Path
@@ -7,8 +7,8 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 
 from sertransfer.figures import write_table4
 from sertransfer.rulelog import logged
+from sertransfer.tables.evidence import Statistics
 
 with logged(snakemake.log[0]):
-    write_table4(list(snakemake.input.metrics), snakemake.wildcards.scenario, snakemake.params.domains,
-                 snakemake.params.approaches, snakemake.params.ablation, snakemake.params.alpha,
-                 snakemake.output.png)
+    markers_by = Statistics(**snakemake.params.statistics).describe(latex=False)
+    write_table4(snakemake.input.table, snakemake.wildcards.scenario, markers_by, snakemake.output.png)

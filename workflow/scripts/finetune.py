@@ -8,11 +8,12 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 from sertransfer.jobs import run_finetune_set
 from sertransfer.plan import finetune_job_from_params
 from sertransfer.rulelog import logged
+from sertransfer.settings import TrainingSettings
 
 with logged(snakemake.log[0]):
     jobs = [finetune_job_from_params(params) for params in snakemake.params.jobs]
-    targets = [job.target for job in jobs]
-    caches = dict(zip(dict.fromkeys(targets), snakemake.input.caches))
-    folds = dict(zip(dict.fromkeys(targets), snakemake.input.folds))
-    run_finetune_set(jobs, snakemake.params.settings, caches, folds, snakemake.input.model,
+    targets = {job.target for job in jobs}
+    run_finetune_set(jobs, TrainingSettings.from_params(snakemake.params.settings),
+                     {t: snakemake.input[f"cache_{t}"] for t in targets},
+                     {t: snakemake.input[f"folds_{t}"] for t in targets}, snakemake.input.model,
                      snakemake.output.predictions, snakemake.output.histories, snakemake.threads)

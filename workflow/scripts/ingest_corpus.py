@@ -7,17 +7,18 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 
 import json
 
-from sertransfer.corpora import get_corpus, ingest
+from sertransfer.corpora import corpus_spec, ingest
 from sertransfer.manifest import summary_lines, write_manifest
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]) as log:
     ready = json.loads(Path(snakemake.input[0]).read_text(encoding="utf-8"))
     settings = snakemake.params.ingest
-    result = ingest(get_corpus(ready["corpus"]), Path(ready["root"]), domain=snakemake.wildcards.domain,
+    domain = snakemake.wildcards.domain
+    result = ingest(corpus_spec(domain, snakemake.params.corpus), Path(ready["root"]), domain=domain,
                     emotions=tuple(snakemake.params.emotions), on_bad_audio=settings["on_bad_audio"],
                     min_duration_s=settings["min_duration_s"], silence_peak=settings["silence_peak"],
-                    label_overrides=snakemake.params.label_overrides, threads=snakemake.threads)
+                    label_overrides=snakemake.params.corpus["label_overrides"], threads=snakemake.threads)
     write_manifest(result, snakemake.output.manifest, snakemake.output.report)
     for line in summary_lines(result.report):
         log.info(line)

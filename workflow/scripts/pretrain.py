@@ -8,10 +8,11 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 from sertransfer.jobs import JobData, run_pretrain
 from sertransfer.plan import pretrain_job_from_params
 from sertransfer.rulelog import logged
+from sertransfer.settings import TrainingSettings
 
 with logged(snakemake.log[0]):
     job = pretrain_job_from_params(snakemake.params.job)
-    domains = snakemake.params.domains
-    data = JobData(dict(zip(domains, snakemake.input.caches)), dict(zip(domains, snakemake.input.folds)))
-    run_pretrain(job, snakemake.params.settings, data, snakemake.output.model, snakemake.output.predictions,
-                 snakemake.output.history, snakemake.threads)
+    data = JobData({d: snakemake.input[f"cache_{d}"] for d in job.domains},
+                   {d: snakemake.input[f"folds_{d}"] for d in job.domains})
+    run_pretrain(job, TrainingSettings.from_params(snakemake.params.settings), data, snakemake.output.model,
+                 snakemake.output.predictions, snakemake.output.history, snakemake.threads)

@@ -12,5 +12,5 @@ from sertransfer.tables.table1 import write_table1
 with logged(snakemake.log[0]):
     write_table1(snakemake.params.domains, snakemake.input.manifests, snakemake.input.reports,
                  snakemake.input.folds_reports,
-                 Path(snakemake.input.paper).parent, snakemake.params.emotions, snakemake.output.csv,
+                 snakemake.input.paper, snakemake.params.emotions, snakemake.output.csv,
                  snakemake.output.tex, snakemake.output.vs_paper)

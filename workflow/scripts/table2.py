@@ -7,10 +7,12 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 
 
 from sertransfer.rulelog import logged
+from sertransfer.tables.evidence import MetricsFiles, Statistics
 from sertransfer.tables.table2 import write_table2
 
 with logged(snakemake.log[0]) as log:
-    table = write_table2(list(snakemake.input.metrics), Path(snakemake.input.paper).parent, snakemake.params.domains,
-                         snakemake.params.transfer, snakemake.output.csv, snakemake.output.tex,
-                         snakemake.output.vs_paper)
+    metrics = MetricsFiles(snakemake.input.metrics, snakemake.input.pooled, snakemake.input.utterances)
+    table = write_table2(metrics, snakemake.input.paper, snakemake.params.domains, snakemake.params.transfer,
+                         snakemake.output.csv, snakemake.output.tex, snakemake.output.vs_paper,
+                         Statistics(**snakemake.params.statistics))
     log.info("Table 2: %d cells", len(table))

@@ -7,10 +7,12 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 
 
 from sertransfer.rulelog import logged
+from sertransfer.tables.evidence import MetricsFiles, Statistics
 from sertransfer.tables.table5 import write_table5
 
 with logged(snakemake.log[0]) as log:
-    table = write_table5(list(snakemake.input.metrics), Path(snakemake.input.paper).parent, snakemake.params.domains,
-                         snakemake.params.scenarios, snakemake.params.approaches, snakemake.params.ablation,
-                         snakemake.output.csv, snakemake.output.tex, snakemake.output.vs_paper)
+    metrics = MetricsFiles(snakemake.input.metrics, snakemake.input.pooled, snakemake.input.utterances)
+    table = write_table5(metrics, snakemake.input.paper, snakemake.params.domains, snakemake.params.scenarios,
+                         snakemake.params.approaches, snakemake.params.ablation, snakemake.output.csv,
+                         snakemake.output.tex, snakemake.output.vs_paper, Statistics(**snakemake.params.statistics))
     log.info("Table 5: %d rows", len(table))

@@ -8,9 +8,10 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 from sertransfer.jobs import JobData, run_target_only
 from sertransfer.plan import TargetOnlyJob
 from sertransfer.rulelog import logged
+from sertransfer.settings import TrainingSettings
 
 with logged(snakemake.log[0]):
     job = TargetOnlyJob(snakemake.wildcards.target, int(snakemake.wildcards.fold))
     data = JobData({job.target: snakemake.input.cache}, {job.target: snakemake.input.folds})
-    run_target_only(job, snakemake.params.settings, data, snakemake.output.predictions, snakemake.output.history,
-                    snakemake.threads)
+    run_target_only(job, TrainingSettings.from_params(snakemake.params.settings), data, snakemake.output.predictions,
+                    snakemake.output.history, snakemake.threads)

@@ -1,4 +1,4 @@
-"""Safe archive extraction: zip and tar, inspected completely before anything is written (SPEC §11).
+"""Safe archive extraction: zip and tar, inspected completely before anything is written (docs/design.md §16).
 
 Refused (``UnsafeArchiveError``, naming the archive and the member): absolute paths (also
 Windows drive letters and leading backslashes), ``..`` components, members written through

@@ -1,4 +1,4 @@
-"""Atomic outputs: write to a temporary sibling, rename when complete (SPEC §11)."""
+"""Atomic outputs: write to a temporary sibling, rename when complete (docs/design.md §16)."""
 
 from __future__ import annotations
 

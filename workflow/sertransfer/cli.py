@@ -7,7 +7,40 @@ import logging
 import sys
 from pathlib import Path
 
-DEFAULT_EMOTIONS = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
+#: Options whose default is read from the config file given with --config (schema defaults filled in):
+#: option dest -> config key path. The workflow and the command line thus share one set of defaults.
+CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    "emotions": ("emotions",), "on_bad_audio": ("ingest", "on_bad_audio"),
+    "min_duration": ("ingest", "min_duration_s"), "silence_peak": ("ingest", "silence_peak"),
+    "length": ("features", "waveform", "length"), "crop": ("features", "waveform", "crop"),
+    "pad": ("features", "waveform", "pad"), "standardize": ("features", "waveform", "standardize"),
+    "k": ("folds", "k"), "strategy": ("folds", "strategy"), "rare_classes": ("folds", "rare_classes"),
+    "seed": ("seed",),
+}
+
+
+def _config_default(config: dict, path: tuple[str, ...]) -> object:
+    """The value at a key path of a validated config."""
+    value = config
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Options left unset take their value from the config file of --config."""
+    from sertransfer.config import load_config
+
+    config = load_config(args.config)
+    for dest, path in CONFIG_KEYS.items():
+        if getattr(args, dest, "absent") is None:
+            setattr(args, dest, _config_default(config, path))
+    if getattr(args, "sample_rate", "absent") is None:  # each feature kind has its own rate
+        args.sample_rate = config["features"][args.kind]["sample_rate"]
+    if args.command == "ingest" and not args.label and args.corpus in config["corpora"]:
+        overrides = config["corpora"][args.corpus]["label_overrides"]
+        args.label = [f"{code}={emotion}" for code, emotion in overrides.items()]
+    return args
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -63,7 +96,7 @@ def _features(args: argparse.Namespace) -> int:
         from sertransfer.features.waveform import extract_waveforms
 
         count = extract_waveforms(manifest, root, Path(args.out), sample_rate=args.sample_rate, length=args.length,
-                                  crop=args.crop, threads=args.threads)
+                                  crop=args.crop, pad=args.pad, standardize=args.standardize, threads=args.threads)
     else:
         from sertransfer.features.is10 import extract_is10
 
@@ -149,16 +182,16 @@ def _asvm(args: argparse.Namespace) -> int:
 
 def _add_baseline_commands(commands: argparse._SubParsersAction) -> None:
     """Subcommands `svm-is` and `asvm` (grids, emotions and seed from the config file)."""
-    svm_is = commands.add_parser("svm-is", help="SVM-IS for one run k: pooled training folds -> every test fold k")
+    svm_is = _with_config_parser(commands, "svm-is",
+                                 help="SVM-IS for one run k: pooled training folds -> every test fold k")
     svm_is.add_argument("--fold", type=int, required=True, help="run k (its test fold is predicted)")
     svm_is.add_argument("--is10", nargs="+", required=True, help="IS10 caches, one <domain>.parquet per domain")
     svm_is.add_argument("--folds", nargs="+", required=True, help="folds tables, one <domain>.parquet per domain")
     svm_is.add_argument("--out", required=True, help="predictions Parquet to write")
-    svm_is.add_argument("--config", default="config/config.yaml", help="baselines.svm_is grid, emotions, seed")
     svm_is.add_argument("--threads", type=int, default=2)
     svm_is.set_defaults(run=_svm_is)
 
-    asvm = commands.add_parser("asvm", help="Adaptive SVM for one (target, fold)")
+    asvm = _with_config_parser(commands, "asvm", help="Adaptive SVM for one (target, fold)")
     asvm.add_argument("target", help="target domain (its cache is <target>.parquet among --is10)")
     asvm.add_argument("--fold", type=int, required=True, help="run k (the target's test fold)")
     asvm.add_argument("--is10", nargs="+", required=True,
@@ -168,9 +201,23 @@ def _add_baseline_commands(commands: argparse._SubParsersAction) -> None:
                       help="source decision values Parquet: read if it exists, else computed and written there "
                            "(default: computed, written beside --out as *.source.parquet)")
     asvm.add_argument("--out", required=True, help="predictions Parquet to write")
-    asvm.add_argument("--config", default="config/config.yaml", help="baselines.asvm settings, emotions, seed")
     asvm.add_argument("--threads", type=int, default=2)
     asvm.set_defaults(run=_asvm)
+
+
+def _rate(text: str) -> int | str:
+    """A sample rate option: Hz, or `native`."""
+    return text if text == "native" else int(text)
+
+
+def _with_config_parser(commands: argparse._SubParsersAction, name: str, **kwargs) -> argparse.ArgumentParser:
+    """A subcommand with the --config option its defaults come from."""
+    from sertransfer.config import DEFAULT_CONFIG_PATH
+
+    parser = commands.add_parser(name, **kwargs)
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG_PATH),
+                        help="config file whose values are the defaults of the options (default: the demo config)")
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,44 +226,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="parse a corpus directory into a manifest + report")
+    ingest = _with_config_parser(commands, "ingest", help="parse a corpus directory into a manifest + report")
     ingest.add_argument("corpus", help="corpus key: afew, emodb, emovo, enterface, iemocap, rml")
     ingest.add_argument("root", help="corpus root directory (as extracted from the published archive)")
     ingest.add_argument("--out", required=True, help="manifest Parquet to write (report goes beside it)")
     ingest.add_argument("--domain", default=None, help="domain name for utterance ids (default: corpus key)")
-    ingest.add_argument("--emotions", nargs="+", default=list(DEFAULT_EMOTIONS), help="emotions to keep")
-    ingest.add_argument("--on-bad-audio", choices=("drop", "fail"), default="drop")
-    ingest.add_argument("--min-duration", type=float, default=0.25, help="shortest usable clip in seconds")
-    ingest.add_argument("--silence-peak", type=float, default=1e-4, help="peak at or below which a clip is silent")
+    ingest.add_argument("--emotions", nargs="+", help="emotions to keep (default: the config's `emotions`)")
+    ingest.add_argument("--on-bad-audio", choices=("drop", "fail"), help="default: the config's ingest.on_bad_audio")
+    ingest.add_argument("--min-duration", type=float, help="shortest usable clip in seconds (ingest.min_duration_s)")
+    ingest.add_argument("--silence-peak", type=float, help="peak at or below which a clip is silent "
+                                                           "(ingest.silence_peak)")
     ingest.add_argument("--label", action="append", default=[], metavar="CODE=EMOTION",
-                        help="override a label mapping, e.g. exc=happiness or exc=none (repeatable)")
+                        help="override a label mapping, e.g. exc=happiness or exc=none (repeatable; default: the "
+                             "config's corpora.<corpus>.label_overrides)")
     ingest.add_argument("--threads", type=int, default=2)
     ingest.set_defaults(run=_ingest)
 
-    features = commands.add_parser("features", help="build a feature cache from a manifest")
+    features = _with_config_parser(commands, "features", help="build a feature cache from a manifest")
     features.add_argument("kind", choices=("waveform", "is10"))
     features.add_argument("manifest", help="manifest Parquet written by `ingest`")
     features.add_argument("--out", required=True, help="cache Parquet to write")
     features.add_argument("--root", default=None, help="corpus root (default: the one in the ingest report)")
-    features.add_argument("--sample-rate", type=int, default=16000)
-    features.add_argument("--length", type=int, default=54000, help="waveform samples per utterance")
-    features.add_argument("--crop", choices=("center", "start"), default="center")
+    features.add_argument("--sample-rate", type=_rate, help="Hz or `native` (features.<kind>.sample_rate)")
+    features.add_argument("--length", type=int, help="waveform samples per utterance (features.waveform.length)")
+    features.add_argument("--crop", choices=("center", "start"), help="features.waveform.crop")
+    features.add_argument("--pad", choices=("end", "center", "start"), help="features.waveform.pad")
+    features.add_argument("--standardize", choices=("utterance", "dimension", "none"),
+                          help="features.waveform.standardize")
     features.add_argument("--threads", type=int, default=2)
     features.set_defaults(run=_features)
 
-    folds = commands.add_parser("folds", help="assign cross-validation folds to a manifest")
+    folds = _with_config_parser(commands, "folds", help="assign cross-validation folds to a manifest")
     folds.add_argument("manifest")
     folds.add_argument("--out", required=True)
-    folds.add_argument("--k", type=int, default=5)
-    folds.add_argument("--strategy", choices=("stratified", "speaker"), default="stratified")
-    folds.add_argument("--seed", type=int, default=2017)
-    folds.add_argument("--rare-classes", choices=("drop", "fail"), default="drop",
-                       help="a class with fewer than k utterances is dropped (and reported) or stops the command")
+    folds.add_argument("--k", type=int, help="folds per domain (folds.k)")
+    folds.add_argument("--strategy", choices=("stratified", "speaker"), help="folds.strategy")
+    folds.add_argument("--seed", type=int, help="the config's `seed`")
+    folds.add_argument("--rare-classes", choices=("drop", "fail"),
+                       help="a class with fewer than k utterances is dropped (and reported) or stops the command "
+                            "(folds.rare_classes)")
     folds.set_defaults(run=_folds)
 
-    fetch = commands.add_parser("fetch", help="make a configured corpus available (synthetic/download/...)")
+    fetch = _with_config_parser(commands, "fetch", help="make a configured corpus available (synthetic/download/...)")
     fetch.add_argument("domain")
-    fetch.add_argument("--config", default="config/config.yaml")
     fetch.add_argument("--marker", default=None, help="ready-marker JSON (default data/raw/DOMAIN.ready.json)")
     fetch.add_argument("--checksums-dir", default="config/checksums")
     fetch.set_defaults(run=_fetch)
@@ -230,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        return int(args.run(args))
+        return int(args.run(_fill_defaults(args)))
     except (KeyError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Loading and validating the workflow configuration against its JSON schema (SPEC §11)."""
+"""Loading and validating the workflow configuration against its JSON schema (docs/design.md §16)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "config.yaml"
+
+
+#: The six corpora's layouts (any other domain is a table or an audformat database).
+SIX_LAYOUTS = ("afew", "emodb", "emovo", "enterface", "iemocap", "rml")
 
 
 class ConfigError(ValueError):
@@ -62,6 +66,17 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
             f"(add corpora.{missing[0]}.source: synthetic|download|manual|local)")
     for domain in config["domains"]:
         corpus = config["corpora"][domain]
+        layout = corpus.get("format") or domain
+        if layout not in SIX_LAYOUTS + ("table", "audformat"):
+            raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.format' is required: {domain!r} "
+                              f"is not one of the six corpora ({', '.join(SIX_LAYOUTS)}); describe it with "
+                              f"format: table (a CSV of file, label, speaker) or format: audformat")
+        if layout == "audformat" and not corpus.get("audformat"):
+            raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.audformat' is required with "
+                              f"format: audformat (label: <table>.<column>)")
+        if corpus["source"] == "synthetic" and layout not in SIX_LAYOUTS:
+            raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.source': synthetic corpora are "
+                              f"generated in one of the six layouts; set format to one of {', '.join(SIX_LAYOUTS)}")
         if corpus["source"] == "local" and not corpus.get("path"):
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.path' is required "
                               f"when corpora.{domain}.source is 'local' (the extracted corpus directory)")

@@ -1,4 +1,4 @@
-"""Downloads with checksum verification, and per-file verification of extracted corpora (SPEC §3, §11).
+"""Downloads with checksum verification, and per-file verification of extracted corpora (docs/design.md §3, §16).
 
 A download streams into a temporary sibling (atomic_path), hashing as it goes; only a
 complete download (all Content-Length bytes) whose sha256 matches is renamed to `dest`,

@@ -1,4 +1,4 @@
-"""The figures of SPEC §10: Table 3 gains and Table 4 as heatmaps, confusion matrices, learning curves.
+"""The figures (docs/design.md §12): Table 3 gains and Table 4 as heatmaps, confusion matrices, learning curves.
 
 The heatmaps draw the tidy tables built by `sertransfer.tables.table3` / `table4` from the metrics
 tables, so a figure shows exactly the numbers, bold cells and markers of its table. Confusion
@@ -26,10 +26,22 @@ from sertransfer import atomic
 from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
+from sertransfer.tables.evidence import Evidence, MetricsFiles
 from sertransfer.tables.latex import paper_number
-from sertransfer.tables.table3 import build_table3
-from sertransfer.tables.table4 import HIGHER, LOWER, build_table4
-from sertransfer.tables.uars import TEST, Configuration, FoldUARs, MetricsPaths, display_name, read_metrics, transfer
+from sertransfer.tables.table4 import HIGHER, LOWER
+from sertransfer.tables.uars import (
+    TEST,
+    Configuration,
+    FoldUARs,
+    MetricsPaths,
+    adaptive_svm,
+    display_name,
+    ordered_domains,
+    read_metrics,
+    svm_is,
+    target_only,
+    transfer,
+)
 
 DPI = 110
 PNG_METADATA = {"Software": None}  # matplotlib's version chunk: the only non-content chunk of an Agg PNG
@@ -139,10 +151,20 @@ def plot_table3_gains(table: pd.DataFrame, path: str | Path) -> None:
     save_figure(figure, path)
 
 
-def write_table3_gains(metrics_paths: MetricsPaths, domains: Sequence[str], scenarios: Sequence[str],
-                       approaches: Sequence[str], path: str | Path) -> pd.DataFrame:
-    """Table 3 gains heatmap from the metrics tables (`tt` and `transfer`); returns the table drawn."""
-    table = build_table3(read_metrics(metrics_paths), domains, scenarios, approaches)
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A table CSV written by the tables stage (text columns as text, `best` as booleans)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values={"uar": [""], "gain": [""]})
+    if "best" in table:
+        table["best"] = table["best"].astype(str).str.lower() == "true"
+    for column in ("uar", "gain", "tt_uar", "all_uar"):
+        if column in table:
+            table[column] = pd.to_numeric(table[column], errors="coerce")
+    return table
+
+
+def write_table3_gains(table_path: str | Path, path: str | Path) -> pd.DataFrame:
+    """Table 3 gains heatmap from results/tables/table3.csv; returns the table drawn."""
+    table = read_table(table_path)
     plot_table3_gains(table, path)
     return table
 
@@ -150,7 +172,7 @@ def write_table3_gains(metrics_paths: MetricsPaths, domains: Sequence[str], scen
 # ---------------------------------------------------------------- Table 4 ablation
 
 
-def plot_table4(table: pd.DataFrame, scenario: str, alpha: float, path: str | Path) -> None:
+def plot_table4(table: pd.DataFrame, scenario: str, markers_by: str, path: str | Path) -> None:
     """Heatmap of a built Table 4 for one scenario: rows All + each excluded source per target, UARs + markers."""
     cells = table[table["scenario"] == scenario].assign(column=lambda t: t["approach"])
     if cells.empty:
@@ -169,17 +191,19 @@ def plot_table4(table: pd.DataFrame, scenario: str, alpha: float, path: str | Pa
     image = draw_heatmap(ax, matrix, texts, labels, list(values.columns), "viridis", norm, fontsize=7)
     separate(ax, rows=group_boundaries([target for target, _ in values.index]))
     ax.set_title(f"Table 4, {scenario}: fold-mean UAR with all sources and without each (−)\n"
-                 f"paired t-test over folds vs All, p ≤ {alpha:g}: {HIGHER} higher, {LOWER} lower", fontsize=8)
+                 f"{markers_by} vs All: {HIGHER} higher, {LOWER} lower", fontsize=8)
     figure.colorbar(image, ax=ax, shrink=0.6, label="UAR")
     save_figure(figure, path)
 
 
-def write_table4(metrics_paths: MetricsPaths, scenario: str, domains: Sequence[str], approaches: Sequence[str],
-                 ablation: bool, alpha: float, path: str | Path) -> pd.DataFrame:
-    """Table 4 heatmap of one scenario from the metrics tables (`transfer`, `ablation`); returns the table drawn."""
-    table = build_table4(read_metrics(metrics_paths), domains, [scenario], approaches, ablation, alpha)
-    plot_table4(table, scenario, alpha, path)
-    return table
+def write_table4(table_path: str | Path, scenario: str, markers_by: str, path: str | Path) -> pd.DataFrame:
+    """Table 4 heatmap of one scenario from results/tables/table4.csv; returns the table drawn.
+
+    `markers_by` names the test that made the markers (`Statistics.describe`), for the title.
+    """
+    table = read_table(table_path)
+    plot_table4(table, scenario, markers_by, path)
+    return table[table["scenario"] == scenario]
 
 
 # ---------------------------------------------------------------- confusion matrices
@@ -359,3 +383,62 @@ def plot_pretrain_curves(histories: Sequence[Mapping], jobs: Sequence[Mapping], 
 def write_pretrain_curves(history_paths: Sequence[str | Path], jobs: Sequence[Mapping], path: str | Path) -> None:
     """Pretraining-curves figure from the history JSONs and their plan job dicts (same order)."""
     plot_pretrain_curves([read_history(p) for p in history_paths], jobs, path)
+
+
+# ---------------------------------------------------------------- UAR with confidence intervals
+
+
+def uar_intervals(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str],
+                  approaches: Sequence[str]) -> pd.DataFrame:
+    """Per target: TT, the best S1 and S2 configurations chosen on validation, SVM-IS and A-SVM, with UAR CIs.
+
+    UAR is over the utterances of all test folds, the interval its bootstrap CI (collect_metrics).
+    """
+    rows = []
+    for target in ordered_domains(domains):
+        entries = [("TT", target_only())]
+        for scenario in scenarios:
+            chosen = evidence.best_on_validation([transfer(scenario, a) for a in approaches], target)
+            if chosen is not None:
+                entries.append((f"best {scenario} ({chosen.approach}, on validation)", chosen))
+        entries += [("SVM-IS", svm_is()), ("A-SVM", adaptive_svm())]
+        for name, config in entries:
+            cell = (config, target, TEST)
+            if cell not in evidence:
+                continue
+            rows.append({"domain": target, "dataset": display_name(target), "system": name,
+                         "configuration": config.label, **evidence.pooled(cell)})
+    return pd.DataFrame(rows)
+
+
+def plot_uar_intervals(rows: pd.DataFrame, confidence: float, path: str | Path) -> None:
+    """One panel per target: each system's UAR as a point with its confidence interval."""
+    targets = list(dict.fromkeys(rows["domain"]))
+    columns = min(3, len(targets))
+    lines = math.ceil(len(targets) / columns)
+    figure = new_figure(3.4 * columns, 0.6 + 2.1 * lines)
+    for index, target in enumerate(targets):
+        ax = figure.add_subplot(lines, columns, index + 1)
+        frame = rows[rows["domain"] == target].reset_index(drop=True)
+        y = np.arange(len(frame))[::-1]
+        low = (frame["pooled_uar"] - frame["uar_ci_low"]).clip(lower=0).fillna(0)
+        high = (frame["uar_ci_high"] - frame["pooled_uar"]).clip(lower=0).fillna(0)
+        ax.errorbar(frame["pooled_uar"], y, xerr=[low, high], fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=3,
+                    markersize=4)
+        ax.set_yticks(y, frame["system"], fontsize=6)
+        ax.set_xlim(0, 1)
+        ax.tick_params(axis="x", labelsize=6)
+        ax.set_title(frame["dataset"].iloc[0], fontsize=8)
+        ax.grid(axis="x", linewidth=0.3)
+    figure.suptitle(f"UAR over all test folds with its {confidence:.0%} bootstrap confidence interval", fontsize=9)
+    save_figure(figure, path)
+
+
+def write_uar_intervals(metrics: MetricsFiles, domains: Sequence[str], scenarios: Sequence[str],
+                        approaches: Sequence[str], confidence: float, path: str | Path) -> pd.DataFrame:
+    """The UAR-with-CI figure from the metrics files of tt, transfer, svm_is and asvm; returns what it drew."""
+    rows = uar_intervals(Evidence(metrics), domains, scenarios, approaches)
+    if rows.empty:
+        raise ValueError("no UARs to draw: are the tt, transfer, svm_is and asvm metrics given?")
+    plot_uar_intervals(rows, confidence, path)
+    return rows

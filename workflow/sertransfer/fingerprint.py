@@ -1,10 +1,10 @@
-"""Code fingerprints: a digest of the package modules a rule executes (SPEC §12 rerun triggers)."""
+"""Code fingerprints: a digest of the package modules a rule executes (rerun triggers, docs/design.md §17)."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "sertransfer"
@@ -41,7 +41,7 @@ def _imports(module: str, source: Path) -> set[str]:
     return {name for name in found if module_file(name) is not None}
 
 
-@lru_cache(maxsize=None)
+@cache
 def module_closure(*modules: str) -> tuple[str, ...]:
     """All `sertransfer.*` modules reachable by imports from `modules` (including parent packages)."""
     pending, seen = list(modules), set()

@@ -1,8 +1,10 @@
-"""Running the training jobs of the plan: pretraining, fine-tuning with A1–A8, and TT (SPEC §6–7).
+"""Running the training jobs of the plan: pretraining, fine-tuning with A1–A8, and TT (docs/design.md §7–8).
 
-Each job loads its inputs once, seeds itself from (config seed, job identity), trains with
-early stopping on a validation split drawn from training data only, and writes its outputs
-atomically: the `.keras` model (pretraining), a predictions file and a training-history JSON.
+Each job loads its inputs once, seeds itself from (config seed, job identity), trains with early
+stopping on its validation split (never on a test fold; docs/design.md §5), and writes its outputs
+atomically: the `.keras` model (pretraining), a predictions file and a training-history JSON. What a
+job depends on comes in one `TrainingSettings`; the three kinds of job share one preparation
+(`prepare`: seed, split, arrays).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -23,8 +26,10 @@ from sertransfer.network import build_network, compile_network, load_network, se
 from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances, unit_file
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
+from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, predict
 from sertransfer.transfer import check_approaches, prepare_finetuning
+from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, finetune_experiment, pretrain_experiment
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ class JobData:
         self.caches = dict(caches)
         self.folds = {d: read_folds(p) for d, p in folds.items()}
         self.labels: dict[str, str] = {}
-        for domain, path in caches.items():
+        for path in caches.values():
             meta = read_cache_labels(path)
             self.labels.update(zip(meta["utterance_id"], meta["emotion"]))
         for domain, table in self.folds.items():
@@ -55,19 +60,48 @@ class JobData:
         return load_utterances(self.caches, ids), label_indices([self.labels[i] for i in ids], emotions)
 
 
-def new_network(config: Mapping, data: JobData, x: np.ndarray, architecture: str) -> keras.Model:
+def new_network(settings: TrainingSettings, data: JobData, x: np.ndarray, architecture: str) -> keras.Model:
     """A freshly initialised, compiled network for training rows x (standardizing its input when the caches ask)."""
     standardize_inputs = data.standardize == "dimension"
-    network = build_network(config["model"], x.shape[1], len(config["emotions"]), architecture, standardize_inputs)
+    network = build_network(settings.model, x.shape[1], len(settings.emotions), architecture, standardize_inputs)
     if standardize_inputs:
         set_input_statistics(network, x)
-    return compile_network(network, config["model"], config["training"]["run_eagerly"])
+    return compile_network(network, settings.model, settings.run_eagerly)
 
 
-def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: list[str], fold: int, **ident):
+@dataclass
+class PreparedJob:
+    """A job's seed, utterance ids and arrays, ready to train."""
+
+    seed: int
+    split: dict[str, list[str]]
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+    def test_samples(self, data: JobData, emotions: Sequence[str]) -> np.ndarray:
+        """The samples of the job's test utterances (loaded when asked: pretraining frees x first)."""
+        return data.arrays(self.split["test"], emotions)[0]
+
+
+def prepare(job: PretrainJob | FinetuneJob | TargetOnlyJob, settings: TrainingSettings, data: JobData,
+            threads: int, *identity: object) -> PreparedJob:
+    """Seed the runtime from (config seed, `identity`), draw the job's split and load its fit and validation rows."""
+    seed = job_seed(settings.seed, *identity)
+    configure_runtime(seed, threads)
+    split = job_utterances(job, data.folds, data.labels, seed=settings.seed,
+                           validation_fraction=settings.validation_fraction)
+    x, y = data.arrays(split["train"], settings.emotions)
+    x_val, y_val = data.arrays(split["validation"], settings.emotions)
+    return PreparedJob(seed, split, x, y, x_val, y_val)
+
+
+def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: Sequence[str], fold: int,
+           **ident) -> pd.DataFrame:
     """Predictions rows for `ids`."""
     return prediction_frame(ids, [domain_of(i) for i in ids], fold, [data.labels[i] for i in ids], probabilities,
-                            emotions, **ident)
+                            list(emotions), **ident)
 
 
 def _write_history(path: str | Path, history: Mapping) -> None:
@@ -75,52 +109,34 @@ def _write_history(path: str | Path, history: Mapping) -> None:
     atomic.write_text(path, json.dumps(history, indent=1) + "\n")
 
 
-def _pretrain_ident(job: PretrainJob) -> dict:
-    """Identifier columns of a pretrained model's own test predictions: `pooled` only for Table 2's sets."""
-    pooled = not job.excluded and job.fold is not None
-    return {"experiment": "pooled" if pooled else "pretrain", "model": job.architecture,
-            "excluded": ",".join(job.excluded)}
-
-
-def run_pretrain(job: PretrainJob, config: Mapping, data: JobData, model_path: str | Path,
+def run_pretrain(job: PretrainJob, settings: TrainingSettings, data: JobData, model_path: str | Path,
                  predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
     """Train one pretraining set; save the model; predict its test folds (pooled / S1 sets)."""
-    emotions = list(config["emotions"])
-    seed = job_seed(config["seed"], "pretrain", job.set_id)
-    configure_runtime(seed, threads)
-    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
-                           validation_fraction=config["training"]["validation_fraction"])
-    x, y = data.arrays(split["train"], emotions)
-    x_val, y_val = data.arrays(split["validation"], emotions)
-    network = new_network(config, data, x, job.architecture)
-    log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(x), len(x_val),
-             len(split["test"]))
-    history = fit(network, x, y, x_val, y_val, config["training"]["pretrain"], seed)
-    del x
-    frames = []
-    if split["test"]:
-        x_test, _ = data.arrays(split["test"], emotions)
-        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **_pretrain_ident(job)))
+    emotions = settings.emotions
+    prepared = prepare(job, settings, data, threads, "pretrain", job.set_id)
+    network = new_network(settings, data, prepared.x, job.architecture)
+    log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(prepared.x),
+             len(prepared.x_val), len(prepared.split["test"]))
+    history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
+    prepared.x = prepared.y = None  # free the training rows before the test rows are loaded
+    ident = {"experiment": pretrain_experiment(job), "model": job.architecture, "excluded": ",".join(job.excluded)}
+    test = prepared.split["test"]
+    probabilities = predict(network, prepared.test_samples(data, emotions)) if test else np.zeros((0, len(emotions)))
     with atomic.atomic_path(model_path) as temporary:
         network.save(temporary)  # the temporary name keeps the .keras suffix Keras requires
-    write_predictions(frames or [_frame(data, [], np.zeros((0, len(emotions))), emotions, -1, **_pretrain_ident(job))],
+    write_predictions(_frame(data, test, probabilities, emotions, job.fold if test else -1, **ident),
                       predictions_path)
     _write_history(history_path, {"job": job.set_id, **history.as_dict()})
 
 
-def _approach_ident(job: FinetuneJob, approach: str) -> dict:
-    """Identifier columns of a fine-tuning job's rows."""
-    return {"experiment": "ablation" if job.excluded else "transfer", "model": "cnn_lstm",
-            "scenario": job.scenario, "approach": approach, "excluded": job.excluded}
-
-
-def run_finetune_set(jobs: Sequence[FinetuneJob], config: Mapping, caches: Mapping[str, str | Path],
+def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, caches: Mapping[str, str | Path],
                      folds: Mapping[str, str | Path], model_path: str | Path, predictions_dir: str | Path,
                      histories_dir: str | Path, threads: int) -> None:
     """Every fine-tuning job of one pretrained model, in one process (one TensorFlow start, one model load).
 
-    Writes `<predictions_dir>/<target>/fold<k>.parquet` and `<histories_dir>/<target>/fold<k>.json` per
-    job; each directory appears complete or not at all.
+    `caches` and `folds` map each target to its waveform cache and folds table. Writes
+    `<predictions_dir>/<target>/fold<k>.parquet` and `<histories_dir>/<target>/fold<k>.json` per job;
+    each directory appears complete or not at all.
     """
     set_ids = {job.pretrain.set_id for job in jobs}
     if len(set_ids) != 1:
@@ -129,36 +145,33 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], config: Mapping, caches: Mappi
     with atomic.atomic_directory(predictions_dir) as predictions, atomic.atomic_directory(histories_dir) as histories:
         for job in jobs:
             data = JobData({job.target: caches[job.target]}, {job.target: folds[job.target]})
-            run_finetune(job, config, data, pretrained, unit_file(predictions, job, "parquet"),
+            run_finetune(job, settings, data, pretrained, unit_file(predictions, job, "parquet"),
                          unit_file(histories, job, "json"), threads)
 
 
-def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, pretrained: keras.Model | str | Path,
+def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pretrained: keras.Model | str | Path,
                  predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
     """Evaluate A1 and fine-tune every other approach from one pretrained model on target fold k."""
-    emotions = list(config["emotions"])
-    approaches = config["transfer"]["approaches"]
+    emotions, approaches = settings.emotions, settings.approaches
     check_approaches(approaches)
-    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
-                           validation_fraction=config["training"]["validation_fraction"])
-    x, y = data.arrays(split["train"], emotions)
-    x_val, y_val = data.arrays(split["validation"], emotions)
-    x_test, _ = data.arrays(split["test"], emotions)
+    prepared = prepare(job, settings, data, threads, "finetune", job.pretrain.set_id, job.target, job.fold)
+    x_test = prepared.test_samples(data, emotions)
     if not isinstance(pretrained, keras.Model):
         pretrained = load_network(str(pretrained))
     frames, histories = [], {}
     for name, approach in approaches.items():
-        seed = job_seed(config["seed"], "finetune", job.pretrain.set_id, job.target, job.fold, name)
+        seed = job_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
         if approach["finetune"]:
-            network = prepare_finetuning(pretrained, approach, config["model"], seed,
-                                         config["training"]["run_eagerly"])
-            histories[name] = fit(network, x, y, x_val, y_val, config["training"]["finetune"], seed).as_dict()
+            network = prepare_finetuning(pretrained, approach, settings.model, seed, settings.run_eagerly)
+            histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
+                                  seed).as_dict()
         else:
             network = pretrained
-        ident = _approach_ident(job, name)
-        frames.append(_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident))
-        frames.append(_frame(data, split["validation"], predict(network, x_val), emotions, job.fold,
+        ident = {"experiment": finetune_experiment(job), "model": CNN_LSTM, "scenario": job.scenario,
+                 "approach": name, "excluded": job.excluded}
+        frames.append(_frame(data, prepared.split["test"], predict(network, x_test), emotions, job.fold, **ident))
+        frames.append(_frame(data, prepared.split["validation"], predict(network, prepared.x_val), emotions, job.fold,
                              split="validation", **ident))
         log.info("finetune %s -> %s fold %d: %s done", job.pretrain.set_id, job.target, job.fold, name)
     write_predictions(frames, predictions_path)
@@ -166,23 +179,18 @@ def run_finetune(job: FinetuneJob, config: Mapping, data: JobData, pretrained: k
                                   "approaches": histories})
 
 
-def run_target_only(job: TargetOnlyJob, config: Mapping, data: JobData, predictions_path: str | Path,
+def run_target_only(job: TargetOnlyJob, settings: TrainingSettings, data: JobData, predictions_path: str | Path,
                     history_path: str | Path, threads: int) -> pd.DataFrame:
     """TT: train the CNN+LSTM from scratch on the target's training folds, test on fold k."""
-    emotions = list(config["emotions"])
-    seed = job_seed(config["seed"], "tt", job.target, job.fold)
-    configure_runtime(seed, threads)
-    split = job_utterances(job, data.folds, data.labels, seed=config["seed"],
-                           validation_fraction=config["training"]["validation_fraction"])
-    x, y = data.arrays(split["train"], emotions)
-    x_val, y_val = data.arrays(split["validation"], emotions)
-    x_test, _ = data.arrays(split["test"], emotions)
-    network = new_network(config, data, x, "cnn_lstm")
-    history = fit(network, x, y, x_val, y_val, config["training"]["target_only"], seed)
-    ident = {"experiment": "tt", "model": "cnn_lstm", "approach": "TT"}
-    frames = [_frame(data, split["test"], predict(network, x_test), emotions, job.fold, **ident),
-              _frame(data, split["validation"], predict(network, x_val), emotions, job.fold, split="validation",
-                     **ident)]
+    emotions = settings.emotions
+    prepared = prepare(job, settings, data, threads, "tt", job.target, job.fold)
+    network = new_network(settings, data, prepared.x, CNN_LSTM)
+    history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
+    ident = {"experiment": TT, "model": CNN_LSTM, "approach": TT_APPROACH}
+    frames = [_frame(data, prepared.split["test"], predict(network, prepared.test_samples(data, emotions)), emotions,
+                     job.fold, **ident),
+              _frame(data, prepared.split["validation"], predict(network, prepared.x_val), emotions, job.fold,
+                     split="validation", **ident)]
     write_predictions(frames, predictions_path)
     _write_history(history_path, {"job": f"tt/{job.target}/fold{job.fold}", **history.as_dict()})
     return frames[0]

@@ -1,14 +1,27 @@
-"""Metrics from predictions files only (SPEC §9): UAR over a domain's classes, paired t-tests."""
+"""Metrics from predictions files only (docs/design.md §10): what each configuration scored, per fold and pooled.
+
+A domain's metrics are over its own classes (its folds table): UAR, WA and macro-F1, with the argmax
+restricted to those classes unless `evaluate.restrict_to_domain_labels` is off. Three tables per
+experiment group: fold metrics (`<group>.csv`), metrics pooled over the folds with a bootstrap CI of
+UAR over utterances (`<group>_pooled.csv`), and the evaluated predictions themselves, one row per
+(configuration, utterance) (`<group>_utterances.parquet`), which the tables compare pairwise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sertransfer.folds import derived_seed
 from sertransfer.predictions import probability_column
+from sertransfer.statistics import bootstrap_uar_interval, scores
+
+#: Columns identifying an evaluated configuration (and where) in the metrics tables.
+GROUP_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
+#: Columns of the evaluated-predictions table.
+UTTERANCE_COLUMNS = (*GROUP_COLUMNS, "fold", "utterance_id", "true", "pred")
 
 
 def restricted_predictions(frame: pd.DataFrame, labels: Sequence[str]) -> pd.Series:
@@ -20,11 +33,7 @@ def restricted_predictions(frame: pd.DataFrame, labels: Sequence[str]) -> pd.Ser
 
 def uar(true: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
     """Unweighted average recall: the mean recall over `labels` (classes present in the domain)."""
-    true, pred = np.asarray(true), np.asarray(pred)
-    recalls = [float(np.mean(pred[true == label] == label)) for label in labels if np.any(true == label)]
-    if not recalls:
-        raise ValueError("UAR of an empty set of utterances")
-    return float(np.mean(recalls))
+    return scores(true, pred, labels).uar
 
 
 def frame_uar(frame: pd.DataFrame, labels: Sequence[str], restrict: bool = True) -> float:
@@ -33,27 +42,46 @@ def frame_uar(frame: pd.DataFrame, labels: Sequence[str], restrict: bool = True)
     return uar(frame["true"], pred, labels)
 
 
-def paired_t_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """Paired t-test over folds (`scipy.stats.ttest_rel`): statistic and two-sided p-value."""
-    result = stats.ttest_rel(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    return float(result.statistic), float(result.pvalue)
+def evaluated_predictions(predictions: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]],
+                          restrict: bool = True) -> pd.DataFrame:
+    """One row per (configuration, utterance): the true class and the evaluated prediction.
 
-
-#: Columns identifying an evaluated configuration in the metrics table.
-GROUP_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
-
-
-def fold_uars(predictions: pd.DataFrame, domain_labels: dict[str, Sequence[str]], restrict: bool = True) -> pd.DataFrame:
-    """UAR per (configuration, domain, split, fold) from predictions rows: the tidy metrics table.
-
-    `domain_labels` maps each domain to the classes it has (from its manifest); UAR is over those
-    classes, and with `restrict` the argmax too.
+    The prediction is the argmax over the domain's classes (`restrict`) or over all classes.
     """
+    parts = []
+    for domain, frame in predictions.groupby("domain", sort=True):
+        labels = list(domain_labels[domain])
+        pred = restricted_predictions(frame, labels) if restrict else frame["pred"]
+        parts.append(frame[[*GROUP_COLUMNS, "fold", "utterance_id", "true"]].assign(pred=pred.to_numpy()))
+    if not parts:
+        return pd.DataFrame(columns=list(UTTERANCE_COLUMNS))
+    return pd.concat(parts, ignore_index=True)[list(UTTERANCE_COLUMNS)]
+
+
+def fold_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """UAR, WA and macro-F1 per (configuration, domain, split, fold): the tidy metrics table."""
     rows = []
     keys = [*GROUP_COLUMNS, "fold"]
-    for key, frame in predictions.groupby(keys, sort=True, dropna=False):
+    for key, frame in evaluated.groupby(keys, sort=True, dropna=False):
         ident = dict(zip(keys, key))
-        labels = list(domain_labels[ident["domain"]])
-        rows.append({**ident, "n": len(frame), "uar": frame_uar(frame, labels, restrict)})
-    columns = [*keys, "n", "uar"]
-    return pd.DataFrame(rows, columns=columns)
+        result = scores(frame["true"], frame["pred"], domain_labels[ident["domain"]])
+        rows.append({**ident, "n": result.n, "uar": result.uar, "wa": result.wa, "macro_f1": result.macro_f1})
+    return pd.DataFrame(rows, columns=[*keys, "n", "uar", "wa", "macro_f1"])
+
+
+def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]], *, resamples: int,
+                   confidence: float, seed: int) -> pd.DataFrame:
+    """Metrics of each configuration over all its folds' utterances, with a bootstrap CI of UAR (test rows)."""
+    rows = []
+    for key, frame in evaluated.groupby(list(GROUP_COLUMNS), sort=True, dropna=False):
+        ident = dict(zip(GROUP_COLUMNS, key))
+        labels = domain_labels[ident["domain"]]
+        result = scores(frame["true"], frame["pred"], labels)
+        low = high = float("nan")
+        if ident["split"] == "test":
+            low, high = bootstrap_uar_interval(frame["true"], frame["pred"], labels, resamples=resamples,
+                                               confidence=confidence, seed=derived_seed(seed, "bootstrap", *key))
+        rows.append({**ident, "n_folds": int(frame["fold"].nunique()), "n": result.n, "uar": result.uar,
+                     "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa, "macro_f1": result.macro_f1})
+    return pd.DataFrame(rows, columns=[*GROUP_COLUMNS, "n_folds", "n", "uar", "uar_ci_low", "uar_ci_high", "wa",
+                                       "macro_f1"])

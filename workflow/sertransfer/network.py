@@ -26,9 +26,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
+from sertransfer.vocabulary import CNN, CNN_LSTM  # noqa: E402
+
 #: Layers with weights, in order; the approaches freeze and re-initialise these by name.
 WEIGHT_LAYERS = ("conv1", "conv2", "lstm", "fc1", "fc2", "out")
-ARCHITECTURES = ("cnn_lstm", "cnn")
+ARCHITECTURES = (CNN_LSTM, CNN)
 #: The optional first layer that standardizes each input position (features.waveform.standardize: dimension).
 STANDARDIZE_LAYER = "standardize"
 EXECUTIONS = ("fused", "layers")
@@ -199,7 +201,7 @@ def _conv_stages_fused(x: keras.KerasTensor, model: Mapping, steps: int) -> kera
                          steps=conv2["steps"], name="conv2")(x)
 
 
-def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm",
+def build_network(model: Mapping, input_length: int, n_classes: int, architecture: str = CNN_LSTM,
                   standardize_inputs: bool = False) -> keras.Model:
     """Build (uncompiled) the CNN+LSTM or the CNN of Table 2 from the `model:` config block.
 
@@ -216,7 +218,7 @@ def build_network(model: Mapping, input_length: int, n_classes: int, architectur
     x = InputStandardization(name=STANDARDIZE_LAYER)(inputs) if standardize_inputs else inputs
     stages = _conv_stages_fused if execution == "fused" else _conv_stages_layers
     x = stages(x, model, steps)
-    if architecture == "cnn_lstm":
+    if architecture == CNN_LSTM:
         unroll = execution == "fused" and model["conv2"]["steps"] <= MAX_UNROLLED_STEPS
         x = layers.LSTM(model["lstm_units"], return_sequences=True, unroll=unroll, name="lstm")(x)
     x = layers.Flatten(name="flatten")(x)
@@ -248,7 +250,7 @@ def load_network(path: str) -> keras.Model:
     return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def training_flops(model: Mapping, input_length: int, n_classes: int, architecture: str = "cnn_lstm") -> dict:
+def training_flops(model: Mapping, input_length: int, n_classes: int, architecture: str = CNN_LSTM) -> dict:
     """Floating-point operations of one training sample, counted layer by layer (2 per multiply-add).
 
     Forward multiply-adds of the convolutions, LSTM and dense layers; a training step costs the
@@ -262,7 +264,7 @@ def training_flops(model: Mapping, input_length: int, n_classes: int, architectu
     steps2 = conv_steps(steps1 // conv1["pool"], conv2["kernel"], conv2["stride"])
     macs["conv2"] = steps2 * conv2["kernel"] * conv1["filters"] * conv2["filters"]
     width = conv2["steps"] * conv2["filters"]
-    if architecture == "cnn_lstm":
+    if architecture == CNN_LSTM:
         units = model["lstm_units"]
         macs["lstm"] = conv2["steps"] * 4 * units * (conv2["filters"] + units)
         width = conv2["steps"] * units

@@ -1,15 +1,13 @@
-"""The job list of the transfer protocol (SPEC §7), derived from the config alone.
+"""The job list of the transfer protocol (docs/design.md §8), derived from the config alone.
 
 Pretraining sets, fine-tuning jobs (one per pretrained model, target and fold, running every
 approach; the workflow runs all of one model's in one Snakemake job, `Plan.finetune_by_set`) and
 target-only (TT) jobs. The Snakemake rules are generated from this list, and
 `job_utterances` gives each job's exact training / validation / test utterance ids.
 
-Pretraining set ids (`results/models/pretrain/<id>.keras`):
-- `pooled-<arch>-k<k>`: training folds of run k of every domain (Table 2; S1 of Tables 3/4)
-- `s2-<t>`: every utterance of every domain but t (S2 of Tables 3/4)
-- `s1x<j>-k<k>`: training folds of run k of every domain but j (Table 4, S1 without source j)
-- `s2x<a>+<b>`: every utterance of every domain but a and b (Table 4, S2; serves targets a and b)
+Pretraining set ids (`results/models/pretrain/<id>.keras`) follow the grammar of
+`sertransfer.vocabulary`: `pooled-<arch>-k<k>` (Table 2; S1), `s2-<t>` (S2), `s1x<j>-k<k>` and
+`s2x<a>+<b>` (Table 4's ablations); docs/design.md §8.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from sertransfer.folds import derived_seed
 from sertransfer.sets import Folds, all_ids, domain_validation_ids, test_ids, training_ids
+from sertransfer.vocabulary import CNN, CNN_LSTM, pooled_set_id, s1_ablation_set_id, s2_ablation_set_id, s2_set_id
 
 
 @dataclass(frozen=True)
@@ -94,17 +93,12 @@ def finetune_job_from_params(params: Mapping) -> FinetuneJob:
     return FinetuneJob(pretrain=pretrain_job_from_params(fields.pop("pretrain")), **fields)
 
 
-def pooled_id(architecture: str, fold: int) -> str:
-    """Set id of the pooled model of run `fold`."""
-    return f"pooled-{architecture}-k{fold}"
-
-
 def build_plan(config: Mapping) -> Plan:
     """List every pretraining, fine-tuning and TT job of `config`."""
     domains = tuple(config["domains"])
     folds = range(config["folds"]["k"])
     transfer = config["transfer"]
-    architectures = ("cnn_lstm", "cnn") if transfer["cnn"] else ("cnn_lstm",)
+    architectures = (CNN_LSTM, CNN) if transfer["cnn"] else (CNN_LSTM,)
     pretrain: dict[str, PretrainJob] = {}
     finetune: list[FinetuneJob] = []
 
@@ -112,24 +106,24 @@ def build_plan(config: Mapping) -> Plan:
         return pretrain.setdefault(job.set_id, job)
 
     for architecture, k in itertools.product(architectures, folds):
-        add(PretrainJob(pooled_id(architecture, k), architecture, domains, k))
+        add(PretrainJob(pooled_set_id(architecture, k), architecture, domains, k))
     if "S1" in transfer["scenarios"]:
         for k, target in itertools.product(folds, domains):
-            finetune.append(FinetuneJob(pretrain[pooled_id("cnn_lstm", k)], target, k, "S1"))
+            finetune.append(FinetuneJob(pretrain[pooled_set_id(CNN_LSTM, k)], target, k, "S1"))
     if "S2" in transfer["scenarios"]:
         for target in domains:
-            job = add(PretrainJob(f"s2-{target}", "cnn_lstm", tuple(d for d in domains if d != target), None,
+            job = add(PretrainJob(s2_set_id(target), CNN_LSTM, tuple(d for d in domains if d != target), None,
                                   (target,)))
             finetune.extend(FinetuneJob(job, target, k, "S2") for k in folds)
     if transfer["ablation"] and len(domains) > 2:
         if "S1" in transfer["scenarios"]:
             for source, k in itertools.product(domains, folds):
-                job = add(PretrainJob(f"s1x{source}-k{k}", "cnn_lstm", tuple(d for d in domains if d != source), k,
-                                      (source,)))
+                job = add(PretrainJob(s1_ablation_set_id(source, k), CNN_LSTM,
+                                      tuple(d for d in domains if d != source), k, (source,)))
                 finetune.extend(FinetuneJob(job, target, k, "S1", source) for target in job.domains)
         if "S2" in transfer["scenarios"]:
             for pair in itertools.combinations(sorted(domains), 2):
-                job = add(PretrainJob(f"s2x{pair[0]}+{pair[1]}", "cnn_lstm",
+                job = add(PretrainJob(s2_ablation_set_id(pair), CNN_LSTM,
                                       tuple(d for d in domains if d not in pair), None, pair))
                 for target, source in (pair, pair[::-1]):
                     finetune.extend(FinetuneJob(job, target, k, "S2", source) for k in folds)

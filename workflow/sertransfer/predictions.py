@@ -1,12 +1,12 @@
-"""Predictions files: the single source of every reported number (SPEC §7, §9).
+"""Predictions files: the single source of every reported number (docs/design.md §10).
 
 One Parquet file per evaluated job under `results/predictions/`, one row per (utterance,
 evaluated model). Columns:
 
 - `utterance_id`, `domain` (the utterance's domain), `fold` (the run k whose test fold holds it),
   `split` (`test`, or `validation` for rows used only to choose configurations honestly);
-- `experiment` (`pooled`, `transfer`, `tt`, `ablation`, `svm_is`, `asvm`), `model` (`cnn_lstm`, `cnn`,
-  `svm_is`, `asvm`), `scenario` (`S1`, `S2` or empty), `approach` (`A1`..`A8`, `TT` or empty),
+- `experiment` (an experiment group of `sertransfer.vocabulary`, or `pretrain`), `model` (`cnn_lstm`,
+  `cnn`, `svm_is`, `asvm`), `scenario` (`S1`, `S2` or empty), `approach` (`A1`..`A8`, `TT` or empty),
   `excluded` (the source domain left out of pretraining, or empty);
 - `true`, `pred` (emotion names; `pred` is the argmax over all classes — evaluation may restrict
   it to the domain's labels), and `p_<emotion>` for each emotion: softmax probabilities for the
@@ -50,7 +50,8 @@ def prediction_frame(utterance_ids: Sequence[str], domains: Sequence[str], fold:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     probabilities = np.asarray(probabilities, dtype=np.float32)
     if probabilities.shape != (len(utterance_ids), len(emotions)):
-        raise ValueError(f"probabilities shaped {probabilities.shape}, expected ({len(utterance_ids)}, {len(emotions)})")
+        expected = (len(utterance_ids), len(emotions))
+        raise ValueError(f"probabilities shaped {probabilities.shape}, expected {expected}")
     frame = pd.DataFrame({
         "utterance_id": list(utterance_ids), "domain": list(domains), "fold": np.int64(fold), "split": split,
         "experiment": experiment, "model": model, "scenario": scenario, "approach": approach, "excluded": excluded,

@@ -1,4 +1,4 @@
-"""Corpus sources: how a corpus root comes to exist on disk before it is parsed (SPEC §3 "Sources").
+"""Corpus sources: how a corpus root comes to exist on disk before it is parsed (docs/design.md §3, Sources).
 
 `prepare_corpus` handles the four sources of `corpora.<domain>.source`:
 
@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from sertransfer.archive import safe_extract
 from sertransfer.atomic import atomic_directory, write_text
-from sertransfer.corpora import CorpusRootError, get_corpus
+from sertransfer.corpora import CorpusRootError, corpus_format, corpus_spec
 from sertransfer.corpora.base import is_audio_candidate
 from sertransfer.download import ChecksumMismatch, download, sha256_file, verify_files
 
@@ -53,7 +53,7 @@ def corpus_root(domain: str, corpus: dict, raw_dir: Path) -> Path:
 def count_audio_files(root: Path) -> int:
     """Number of (non-hidden) files below `root` that can hold an utterance."""
     count = 0
-    for directory, dirs, files in os.walk(root):
+    for _directory, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         count += sum(1 for f in files if not f.startswith(".") and is_audio_candidate(PurePosixPath(f)))
     return count
@@ -80,7 +80,7 @@ def synthetic_settings(domain: str, corpus: dict, *, seed: int, synthetic_defaul
     from sertransfer.fingerprint import code_fingerprint
 
     merged = {**synthetic_defaults, **(corpus.get("synthetic") or {})}
-    settings = {"domain": domain, "seed": int(seed)}
+    settings = {"domain": domain, "layout": corpus_format(domain, corpus), "seed": int(seed)}
     for key in SYNTHETIC_KEYS:
         if key not in merged:
             raise ValueError(f"synthetic setting {key!r} missing for {domain} (config key 'synthetic.{key}')")
@@ -122,7 +122,7 @@ def _prepare_synthetic(domain: str, corpus: dict, root: Path, settings: dict) ->
     staging_parent = Path(tempfile.mkdtemp(prefix=f".{root.name}.synthetic-", dir=root.parent))
     try:
         staging = staging_parent / root.name
-        files = generate_corpus(domain, staging, seed=settings["seed"], speakers=settings["speakers"],
+        files = generate_corpus(settings["layout"], staging, seed=settings["seed"], speakers=settings["speakers"],
                                 utterances_per_emotion=settings["utterances_per_emotion"],
                                 duration_s=tuple(settings["duration_s"]))
         # stamp before the rename: the root never exists without it (else it would look foreign)
@@ -220,7 +220,7 @@ def prepare_corpus(domain: str, corpus: dict, *, seed: int, synthetic_defaults: 
 
     `corpus` is the validated `corpora.<domain>` config entry.
     """
-    spec = get_corpus(domain)
+    spec = corpus_spec(domain, corpus)
     source = corpus["source"]
     root = corpus_root(domain, corpus, Path(raw_dir))
     log.info("preparing %s (%s) from source '%s' at %s", spec.display_name, domain, source, root)

@@ -1,4 +1,4 @@
-"""Training the network: seeds, determinism, threads, early stopping on a validation split (SPEC §6)."""
+"""Training the network: seeds, determinism, threads, early stopping on a validation split (docs/design.md §7)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 import math
 import os
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+from sertransfer.settings import StageSettings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +116,10 @@ def validation_score(probabilities: np.ndarray, labels: np.ndarray, monitor: str
 
 
 def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-        settings: Mapping, seed: int = 0, steps_per_call: int = 8) -> TrainingHistory:
+        settings: StageSettings, seed: int = 0, steps_per_call: int = 8) -> TrainingHistory:
     """Train with early stopping on the validation rows, restoring the best weights; return the history.
 
-    `settings` is a `training.<stage>` config block (batch_size, max_epochs, patience, monitor).
+    `settings` is one `training.<stage>` block (batch_size, max_epochs, patience, monitor).
     Every epoch visits the training rows in a seeded random order, in mini-batches of `batch_size`,
     then scores the validation rows (`monitor`: their loss, or their UAR). Training stops, as
     Keras's EarlyStopping does, once `patience` epochs in a row have not improved on the best score
@@ -125,13 +127,13 @@ def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y
     restored. Without validation rows the training loss is monitored.
     """
     rng = np.random.default_rng(seed)
-    batch, patience, monitor = settings["batch_size"], settings["patience"], settings.get("monitor", "val_loss")
+    batch, patience, monitor = settings.batch_size, settings.patience, settings.monitor
     trainer = None if network.run_eagerly else _TRAINERS.get(network)
     if trainer is None and not network.run_eagerly:
         trainer = _TRAINERS[network] = _chunk_trainer(network)
     history = TrainingHistory()
     best_score, best_weights, waited = -math.inf, network.get_weights(), 0
-    for epoch in range(1, settings["max_epochs"] + 1):
+    for epoch in range(1, settings.max_epochs + 1):
         history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call))
         if len(x_val):
             probabilities = predict(network, x_val)

@@ -1,1 +1,1 @@
-"""Baselines on IS10 features (SPEC §8): SVM-IS (`svm_is`) and the Adaptive SVM (`source`, `asvm`)."""
+"""Baselines on IS10 features (docs/design.md §9): SVM-IS (`svm_is`) and the Adaptive SVM (`source`, `asvm`)."""

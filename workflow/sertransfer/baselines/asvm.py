@@ -1,4 +1,4 @@
-"""Adaptive SVM (Yang et al. 2007; SPEC §8, Table 5): a source SVM adapted to the target by a delta function.
+"""Adaptive SVM (Yang et al. 2007; docs/design.md §9, Table 5): a source SVM adapted to the target by a delta function.
 
 Per class c (one-vs-rest, y_i = +1 for class c, -1 otherwise), on the target's training rows:
 
@@ -33,10 +33,11 @@ from sertransfer.baselines.source import source_matrix
 from sertransfer.features.is10 import read_is10
 from sertransfer.folds import derived_seed, read_folds
 from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.vocabulary import ASVM
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = MODEL = "asvm"
+EXPERIMENT = MODEL = ASVM
 
 
 class AsvmConvergenceError(RuntimeError):

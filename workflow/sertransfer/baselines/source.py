@@ -1,4 +1,4 @@
-"""The Adaptive SVM's source classifier (SPEC §8): one-vs-rest binary RBF SVMs on all other domains.
+"""The Adaptive SVM's source classifier (docs/design.md §9): one-vs-rest binary RBF SVMs on all other domains.
 
 For a target domain, every other configured domain's utterances (all folds: the target never enters)
 are standardized with their own statistics and one binary SVC per class (class vs rest) is trained for

@@ -1,4 +1,4 @@
-"""SVM-IS (SPEC §8, Table 2): an RBF SVM on IS10 features standardized on the training rows only.
+"""SVM-IS (docs/design.md §9, Table 2): an RBF SVM on IS10 features standardized on the training rows only.
 
 C and gamma come from an inner stratified CV on the training rows scored by UAR (balanced accuracy);
 the scaler sits inside the pipeline, so every inner split and the final fit standardize on their own
@@ -24,10 +24,11 @@ from sertransfer.baselines.common import Gamma, class_probabilities, inner_split
 from sertransfer.folds import derived_seed, read_folds
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import test_ids, training_ids
+from sertransfer.vocabulary import SVM_IS
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = MODEL = "svm_is"
+EXPERIMENT = MODEL = SVM_IS
 
 
 @dataclass

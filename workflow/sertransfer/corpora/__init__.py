@@ -1,19 +1,47 @@
-"""Corpus registry: one module per corpus, each a table of differences for the shared mechanism."""
+"""Corpus registry: the six corpora of the paper (one module each, a table of differences for the shared
+mechanism) and corpora described by a table or an audformat database (`corpora.table`)."""
+
+from collections.abc import Mapping
 
 from sertransfer.corpora import afew, emodb, emovo, enterface, iemocap, rml
-from sertransfer.corpora.base import (MANIFEST_COLUMNS, BadAudioError, CorpusRootError, CorpusSpec,
-                                      IngestResult, ingest)
+from sertransfer.corpora.base import MANIFEST_COLUMNS, BadAudioError, CorpusRootError, CorpusSpec, IngestResult, ingest
+from sertransfer.corpora.table import CorpusTableError, TableCorpus
 
-CORPORA: dict[str, CorpusSpec] = {m.SPEC.key: m.SPEC for m in (afew, emodb, emovo, enterface, iemocap, rml)}
+CORPORA: dict[str, CorpusSpec] = {m.CORPUS.key: m.CORPUS for m in (afew, emodb, emovo, enterface, iemocap, rml)}
+#: Formats besides the six layouts.
+TABLE_FORMATS = ("table", "audformat")
 
 
 def get_corpus(key: str) -> CorpusSpec:
-    """The corpus spec for `key`; a clear error listing the known keys otherwise."""
+    """The spec of one of the six corpora; a clear error listing the known keys otherwise."""
     try:
         return CORPORA[key]
     except KeyError:
-        raise KeyError(f"unknown corpus {key!r}; known corpora: {', '.join(sorted(CORPORA))}") from None
+        raise KeyError(f"unknown corpus {key!r}; known corpora: {', '.join(sorted(CORPORA))} (any other corpus: "
+                       f"format: table or audformat)") from None
 
 
-__all__ = ["CORPORA", "MANIFEST_COLUMNS", "BadAudioError", "CorpusRootError", "CorpusSpec", "IngestResult",
+def corpus_format(domain: str, corpus: Mapping) -> str:
+    """A domain's format: `corpora.<domain>.format`, or the domain's own name when it is one of the six."""
+    return corpus.get("format") or domain
+
+
+def corpus_spec(domain: str, corpus: Mapping) -> CorpusSpec | TableCorpus:
+    """How to read the corpus of `domain` (its validated `corpora.<domain>` block)."""
+    kind = corpus_format(domain, corpus)
+    if kind == "table":
+        return TableCorpus(domain, domain, table=corpus.get("table") or "files.csv",
+                           label_map=corpus.get("label_map") or {})
+    if kind == "audformat":
+        return TableCorpus(domain, domain, label_map=corpus.get("label_map") or {}, audformat=corpus["audformat"])
+    return get_corpus(kind)
+
+
+def display_name(domain: str) -> str:
+    """The paper's name of one of the six domains ('emodb' -> 'Emo-DB'); any other domain by its own name."""
+    return CORPORA[domain].display_name if domain in CORPORA else domain
+
+
+__all__ = ["CORPORA", "MANIFEST_COLUMNS", "TABLE_FORMATS", "BadAudioError", "CorpusRootError", "CorpusSpec",
+           "CorpusTableError", "IngestResult", "TableCorpus", "corpus_format", "corpus_spec", "display_name",
            "get_corpus", "ingest"]

@@ -7,7 +7,7 @@ import re
 
 from sertransfer.corpora.base import CorpusSpec
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="afew",
     display_name="AFEW",
     root_markers=("Train_AFEW", "Val_AFEW"),

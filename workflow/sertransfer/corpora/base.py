@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 #: File suffixes that can hold an utterance (audio files and video containers with an audio track).
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3"}) | VIDEO_SUFFIXES
 
-#: Manifest columns and their order (SPEC §3).
+#: Manifest columns and their order (docs/design.md §3).
 MANIFEST_COLUMNS = ("utterance_id", "domain", "path", "speaker", "gender", "emotion", "source_label",
                     "sample_rate", "channels", "duration_s")
 
@@ -85,6 +85,47 @@ class CorpusSpec:
             return lowered[key] if lowered[key] is None else str(lowered[key]).lower()
         return self.label_map.get(key)
 
+    def list_candidates(self, root: Path, emotions: tuple[str, ...], overrides: Mapping[str, str | None],
+                        drop: Callable[..., None], unmapped: Counter[str],
+                        ignored: list[str]) -> tuple[list[_Candidate], list[str]]:
+        """Walk the corpus layout: every file that parses and maps to one of `emotions`; label-file warnings."""
+        labels, label_warnings, conflicts = ({}, [], [])
+        if self.label_files is not None:
+            labels, label_warnings, conflicts = _read_label_files(self, root)
+        candidates: list[_Candidate] = []
+        seen: set[PurePosixPath] = set()
+        for pattern in self.audio_globs:
+            for file in sorted(root.glob(pattern)):
+                relative = PurePosixPath(file.relative_to(root).as_posix())
+                if relative in seen or not file.is_file():
+                    continue
+                seen.add(relative)
+                if relative.name.startswith(".") or not is_audio_candidate(relative):
+                    ignored.append(relative.as_posix())
+                    continue
+                match = self.path_pattern.fullmatch(relative.as_posix())
+                if match is None:
+                    drop(relative, "unparsed_name", f"does not match the {self.display_name} naming scheme")
+                    continue
+                groups = match.groupdict()
+                if self.label_files is not None:
+                    key = groups[self.label_files.key_group]
+                    if key in conflicts:
+                        drop(relative, "conflicting_labels", f"{key} has different labels in the label files")
+                        continue
+                    source_label = labels.get(key)
+                    if source_label is None:
+                        drop(relative, "no_label", f"{key} has no line in {self.label_files.glob}")
+                        continue
+                else:
+                    source_label = groups["label"]
+                mapped = self.map_label(source_label, overrides)
+                if not keep_label(relative, source_label, mapped, emotions, drop, unmapped):
+                    continue
+                speaker = _speaker(self, groups)
+                candidates.append(_Candidate(relative, speaker, _gender(self, speaker, groups), source_label, mapped))
+        return candidates, label_warnings
+
 
 def _single_subdirectories(path: Path, depth: int = 2) -> list[Path]:
     """Follow chains of lone visible subdirectories (archives often wrap the corpus in one folder)."""
@@ -97,6 +138,20 @@ def _single_subdirectories(path: Path, depth: int = 2) -> list[Path]:
         current = children[0]
         found.append(current)
     return found
+
+
+def keep_label(relative: PurePosixPath, source_label: str, mapped: str | None, emotions: tuple[str, ...],
+               drop: Callable[..., None], unmapped: Counter[str]) -> bool:
+    """Whether a mapped label is one of `emotions`; otherwise the file is dropped and its label counted."""
+    if mapped is None:
+        unmapped[f"unknown:{source_label}"] += 1
+        drop(relative, "unmapped_label", f"unknown label code {source_label!r}")
+        return False
+    if mapped not in emotions:
+        unmapped[mapped] += 1
+        drop(relative, "unmapped_label", mapped)
+        return False
+    return True
 
 
 def is_audio_candidate(path: PurePosixPath) -> bool:
@@ -175,48 +230,7 @@ def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions:
     def drop(relative: PurePosixPath | str, reason: str, detail: str = "") -> None:
         drops.append({"path": str(relative), "reason": reason, "detail": detail})
 
-    labels, label_warnings, conflicts = ({}, [], [])
-    if spec.label_files is not None:
-        labels, label_warnings, conflicts = _read_label_files(spec, root)
-
-    candidates: list[_Candidate] = []
-    seen: set[PurePosixPath] = set()
-    for pattern in spec.audio_globs:
-        for file in sorted(root.glob(pattern)):
-            relative = PurePosixPath(file.relative_to(root).as_posix())
-            if relative in seen or not file.is_file():
-                continue
-            seen.add(relative)
-            if relative.name.startswith(".") or not is_audio_candidate(relative):
-                ignored.append(relative.as_posix())
-                continue
-            match = spec.path_pattern.fullmatch(relative.as_posix())
-            if match is None:
-                drop(relative, "unparsed_name", f"does not match the {spec.display_name} naming scheme")
-                continue
-            groups = match.groupdict()
-            if spec.label_files is not None:
-                key = groups[spec.label_files.key_group]
-                if key in conflicts:
-                    drop(relative, "conflicting_labels", f"{key} has different labels in the label files")
-                    continue
-                source_label = labels.get(key)
-                if source_label is None:
-                    drop(relative, "no_label", f"{key} has no line in {spec.label_files.glob}")
-                    continue
-            else:
-                source_label = groups["label"]
-            mapped = spec.map_label(source_label, overrides)
-            if mapped is None:
-                unmapped[f"unknown:{source_label}"] += 1
-                drop(relative, "unmapped_label", f"unknown label code {source_label!r}")
-                continue
-            if mapped not in emotions:
-                unmapped[mapped] += 1
-                drop(relative, "unmapped_label", mapped)
-                continue
-            speaker = _speaker(spec, groups)
-            candidates.append(_Candidate(relative, speaker, _gender(spec, speaker, groups), source_label, mapped))
+    candidates, label_warnings = spec.list_candidates(root, emotions, overrides, drop, unmapped, ignored)
 
     def inspect(candidate: _Candidate) -> tuple[_Candidate, dict | None, str | None, str]:
         if (root / candidate.relative).stat().st_size == 0:

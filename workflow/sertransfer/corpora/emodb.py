@@ -4,7 +4,7 @@ import re
 
 from sertransfer.corpora.base import CorpusSpec
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="emodb",
     display_name="Emo-DB",
     root_markers=("wav",),

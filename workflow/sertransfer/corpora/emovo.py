@@ -4,7 +4,7 @@ import re
 
 from sertransfer.corpora.base import CorpusSpec
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="emovo",
     display_name="EMOVO",
     root_markers=("f1", "f2", "f3", "m1", "m2", "m3"),

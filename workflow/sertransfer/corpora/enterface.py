@@ -10,7 +10,7 @@ import re
 
 from sertransfer.corpora.base import CorpusSpec
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="enterface",
     display_name="eNTERFACE",
     root_markers=("subject *",),

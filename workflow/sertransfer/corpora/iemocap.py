@@ -26,7 +26,7 @@ def read_emo_evaluation(path: Path) -> tuple[dict[str, str], list[str]]:
     return labels, warnings
 
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="iemocap",
     display_name="IEMOCAP",
     root_markers=("Session[0-9]*",),
@@ -34,7 +34,8 @@ SPEC = CorpusSpec(
     path_pattern=re.compile(
         r"Session(?P<session>\d+)/sentences/wav/(?P<dialog>[^/]+)/"
         r"(?P<utterance>(?P=dialog)_(?P<gender>[FM])\d+)\.wav"),
-    label_map={"ang": "anger", "hap": "happiness", "exc": "happiness", "sad": "sadness", "fea": "fear",
+    # `exc` (excited) is not one of the six: config decides (corpora.iemocap.label_overrides: {exc: happiness})
+    label_map={"ang": "anger", "hap": "happiness", "exc": "excited", "sad": "sadness", "fea": "fear",
                "sur": "surprise", "dis": "disgust", "neu": "neutral", "fru": "frustration", "oth": "other",
                "xxx": "no_agreement"},
     speaker_format="Ses{session:0>2}{gender}",

@@ -8,7 +8,7 @@ import re
 
 from sertransfer.corpora.base import CorpusSpec
 
-SPEC = CorpusSpec(
+CORPUS = CorpusSpec(
     key="rml",
     display_name="RML",
     root_markers=("s[1-8]", "*/s[1-8]"),

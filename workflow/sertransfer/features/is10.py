@@ -1,4 +1,4 @@
-"""is10: the 1,582 INTERSPEECH-2010 Paralinguistic Challenge functionals from openSMILE (SPEC §4)."""
+"""is10: the 1,582 INTERSPEECH-2010 Paralinguistic Challenge functionals from openSMILE (docs/design.md §4)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def _is10_in_subprocesses(paths: list[str], sample_rate: int, workers: int) -> n
         for process, result in processes:
             _, stderr = process.communicate()
             if process.returncode != 0:
-                raise RuntimeError(f"IS10 worker failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
+                detail = stderr.decode(errors="replace")[-2000:]
+                raise RuntimeError(f"IS10 worker failed ({process.returncode}): {detail}")
             parts.append(np.load(result))
     return np.vstack(parts)
 

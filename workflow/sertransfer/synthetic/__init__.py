@@ -1,4 +1,4 @@
-"""Deterministic demo corpora in the real on-disk layout of the six corpora (SPEC §3, "Demo corpora").
+"""Deterministic demo corpora in the real on-disk layout of the six corpora (docs/design.md §13).
 
 ``generate_corpus(key, root, seed=..., speakers=..., utterances_per_emotion=...,
 duration_s=(min, max))`` writes one corpus: the layout comes from :mod:`.layouts` (one table row

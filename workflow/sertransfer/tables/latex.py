@@ -27,9 +27,10 @@ def paper_number(value: float | None, digits: int = 3) -> str:
 
 
 def booktabs(header: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], column_spec: str,
-             caption: str, label: str, midrules_after: Sequence[int] = ()) -> str:
-    """A complete `table` environment; cells are used verbatim (escape them before)."""
-    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
+             caption: str, label: str, midrules_after: Sequence[int] = (), comment: str = "") -> str:
+    """A complete `table` environment; cells are used verbatim (escape them before); `comment` as % lines first."""
+    lines = [f"% {line}" for line in comment.splitlines()]
+    lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
              rf"\begin{{tabular}}{{{column_spec}}}", r"\toprule"]
     lines += [" & ".join(row) + r" \\" for row in header]
     lines.append(r"\midrule")

@@ -17,9 +17,9 @@ def domain_of_dataset(name: str) -> str:
     raise KeyError(f"paper dataset name {name!r} matches no corpus display name")
 
 
-def read_reported(directory: str | Path, table: str, key_column: str) -> pd.DataFrame:
-    """Read `<directory>/<table>.csv` as strings and add a `domain` column from `key_column`."""
-    path = Path(directory) / f"{table}.csv"
+def read_reported(path: str | Path, key_column: str) -> pd.DataFrame:
+    """Read a table of the paper's numbers as strings and add a `domain` column from `key_column`."""
+    path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.corpora import CORPORA
+from sertransfer.corpora import display_name
 from sertransfer.manifest import read_manifest, read_report
 from sertransfer.tables.latex import booktabs, escape
 from sertransfer.tables.paper import read_reported
@@ -27,7 +27,7 @@ def measured_row(domain: str, manifest: pd.DataFrame, report: Mapping, folds_rep
     rates = manifest["sample_rate"].value_counts()
     return {
         "domain": domain,
-        "dataset": CORPORA[report.get("corpus", domain)].display_name,
+        "dataset": display_name(domain),
         "kept": int(len(manifest)),
         "used": int(folds_report["kept"]),
         **{f"n_{emotion}": int(counts.get(emotion, 0)) for emotion in emotions},
@@ -43,10 +43,10 @@ def measured_row(domain: str, manifest: pd.DataFrame, report: Mapping, folds_rep
 
 
 def build_table1(domains: Sequence[str], manifests: Sequence[str | Path], reports: Sequence[str | Path],
-                 folds_reports: Sequence[str | Path], paper_dir: str | Path,
+                 folds_reports: Sequence[str | Path], paper_path: str | Path,
                  emotions: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table 1 (tidy) and its comparison with the paper, for the configured domains in order."""
-    reported = read_reported(paper_dir, "table1", "dataset").set_index("domain")
+    reported = read_reported(paper_path, "dataset").set_index("domain")
     rows = []
     for domain, manifest_path, report_path, folds_path in zip(domains, manifests, reports, folds_reports,
                                                               strict=True):
@@ -104,10 +104,10 @@ def render_table1_tex(table: pd.DataFrame, emotions: Sequence[str]) -> str:
 
 
 def write_table1(domains: Sequence[str], manifests: Sequence[str | Path], reports: Sequence[str | Path],
-                 folds_reports: Sequence[str | Path], paper_dir: str | Path, emotions: Sequence[str],
+                 folds_reports: Sequence[str | Path], paper_path: str | Path, emotions: Sequence[str],
                  csv_path: str | Path, tex_path: str | Path, comparison_path: str | Path) -> pd.DataFrame:
     """Build Table 1 and write its CSV, LaTeX and comparison files atomically."""
-    table, comparison = build_table1(domains, manifests, reports, folds_reports, paper_dir, emotions)
+    table, comparison = build_table1(domains, manifests, reports, folds_reports, paper_path, emotions)
     atomic.write_text(comparison_path, comparison.to_csv(index=False))
     atomic.write_text(tex_path, render_table1_tex(table, emotions))
     atomic.write_text(csv_path, table.to_csv(index=False))

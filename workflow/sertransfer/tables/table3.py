@@ -12,39 +12,53 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.metrics import paired_t_test
+from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, paper_number
 from sertransfer.tables.paper import read_reported
-from sertransfer.tables.uars import (TEST, FoldUARs, MetricsPaths, compare_with_paper, display_name,
-                                     fold_record, ordered_domains, read_metrics, scenario_header, relative_gain,
-                                     target_only, transfer, write_outputs)
+from sertransfer.tables.uars import (
+    TEST,
+    MetricsPaths,
+    compare_with_paper,
+    display_name,
+    fold_record,
+    ordered_domains,
+    relative_gain,
+    scenario_header,
+    target_only,
+    transfer,
+    write_outputs,
+)
 
 #: Degrees of freedom removed by the Std row: the sample standard deviation over targets.
 STD_DDOF = 1
 SUMMARY_ROWS = (("average", "Average"), ("std", "Std"))
 
 
-def build_table3(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str],
-                 approaches: Sequence[str]) -> pd.DataFrame:
-    """Tidy Table 3: a TT row and one row per scenario x approach per target, then Average/Std gain rows."""
+def build_table3(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                 statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Tidy Table 3: a TT row and one row per scenario x approach per target, then Average/Std gain rows.
+
+    Each transfer row carries its comparison with TT: the configured test over folds (`test`,
+    `statistic`, `p_value`) and the paired bootstrap CI of the UAR difference (`difference_ci_*`).
+    """
     targets, configs = ordered_domains(domains), [transfer(s, a) for s in scenarios for a in approaches]
-    cells = uars.collect([(config, target, TEST) for target in targets for config in [target_only(), *configs]],
-                         "Table 3")
+    cells = evidence.collect([(config, target, TEST) for target in targets for config in [target_only(), *configs]],
+                             "Table 3")
     rows = []
     for target in targets:
-        tt_folds = cells[(target_only(), target, TEST)]
+        tt_cell = (target_only(), target, TEST)
+        tt_folds = cells[tt_cell]
         tt_uar = float(tt_folds.mean())
         target_rows = [{"domain": target, "dataset": display_name(target), "column": "TT", "scenario": "",
-                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), "t_statistic": float("nan"),
-                        "p_value_vs_tt": float("nan"), **fold_record(tt_folds)}]
+                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), **fold_record(tt_folds),
+                        **evidence.pooled(tt_cell)}]
         for config in configs:
-            folds = cells[(config, target, TEST)]
-            statistic, p_value = paired_t_test(folds.to_numpy(), tt_folds.to_numpy())
-            record = fold_record(folds)
+            cell = (config, target, TEST)
+            record = fold_record(cells[cell])
             target_rows.append({"domain": target, "dataset": display_name(target), "column": config.label,
                                 "scenario": config.scenario, "approach": config.approach, "tt_uar": tt_uar,
-                                "gain": relative_gain(record["uar"], tt_uar), "t_statistic": statistic,
-                                "p_value_vs_tt": p_value, **record})
+                                "gain": relative_gain(record["uar"], tt_uar),
+                                **evidence.compare(cell, tt_cell, statistics), **record, **evidence.pooled(cell)})
         gains = [row["gain"] for row in target_rows[1:] if not math.isnan(row["gain"])]
         for row in target_rows:
             row["best"] = bool(gains) and row["column"] != "TT" and row["gain"] == max(gains)
@@ -57,22 +71,23 @@ def build_table3(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str
             value = column.mean() if domain == "average" else column.std(ddof=STD_DDOF)
             rows.append({"domain": domain, "dataset": name, "column": config.label, "scenario": config.scenario,
                          "approach": config.approach, "gain": float(value), "best": False})
-    first = ["domain", "dataset", "column", "scenario", "approach", "uar", "tt_uar", "gain", "best", "t_statistic",
-             "p_value_vs_tt", "n_folds"]
+    first = ["domain", "dataset", "column", "scenario", "approach", "uar", "uar_ci_low", "uar_ci_high", "tt_uar",
+             "gain", "best", "test", "statistic", "p_value", "difference", "difference_ci_low", "difference_ci_high",
+             "n_folds"]
     table = pd.DataFrame(rows)
     table["n_folds"] = table["n_folds"].astype("Int64")
     return table[first + [column for column in table.columns if column not in first]]
 
 
-def render_table3_tex(table: pd.DataFrame) -> str:
+def render_table3_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
     """The paper's Table 3 layout: Target, TT UAR, gains grouped by scenario, then Average and Std."""
     gains = table[table["column"] != "TT"]
     header, scenarios, approaches = scenario_header(gains, "Gains over TT", "TT")
     width = sum(len(names) for names in approaches.values())
     rows = []
-    for domain, frame in table.groupby("domain", sort=False):
+    for _domain, frame in table.groupby("domain", sort=False):
         cells = frame.set_index("column")
-        tt = paper_number(cells.loc["TT", "uar"]) if "TT" in cells.index else "--"
+        tt = uar_text(cells.loc["TT", "uar"], cells.loc["TT"], statistics.show_ci) if "TT" in cells.index else "--"
         row = [escape(frame["dataset"].iloc[0]), tt]
         for scenario in scenarios:
             for approach in approaches[scenario]:
@@ -83,14 +98,18 @@ def render_table3_tex(table: pd.DataFrame) -> str:
     caption = ("Different feature transference approaches and scenarios: UAR of TT (training on the target only) "
                "and gains relative to it, $(\\mathrm{UAR}-\\mathrm{TT})/\\mathrm{TT}$, of fold-mean UARs. "
                "Average and Std summarise each column over the targets (Std: sample standard deviation, "
-               "ddof=1). Numbers in bold indicate the highest gains for each target domain.")
+               "ddof=1). Numbers in bold indicate the highest gains for each target domain."
+               + (" In brackets: the bootstrap confidence interval of TT's UAR." if statistics.show_ci else ""))
     n_targets = len(rows) - len(SUMMARY_ROWS)
-    return booktabs(header, rows, "l" + "r" * (width + 1), caption, "tab:transference", midrules_after=[n_targets - 1])
+    comment = (f"p-values against TT in table3.csv: {statistics.describe(latex=False, markers=False)}; "
+               "CIs: bootstrap over utterances")
+    return booktabs(header, rows, "l" + "r" * (width + 1), caption, "tab:transference", midrules_after=[n_targets - 1],
+                    comment=comment)
 
 
-def compare_table3(table: pd.DataFrame, paper_dir: str | Path, domains: Sequence[str]) -> pd.DataFrame:
+def compare_table3(table: pd.DataFrame, paper_path: str | Path, domains: Sequence[str]) -> pd.DataFrame:
     """Reported vs reproduced TT UAR and gains; Average/Std only when the targets are the paper's."""
-    reported = read_reported(paper_dir, "table3", "target")
+    reported = read_reported(paper_path, "target")
     paper_targets = set(reported["domain"]) - {"average", "std"}
     reproduced = {(row["domain"], row["column"]): (row["uar"] if row["column"] == "TT" else row["gain"])
                   for row in table.to_dict("records")
@@ -99,11 +118,11 @@ def compare_table3(table: pd.DataFrame, paper_dir: str | Path, domains: Sequence
     return compare_with_paper(reported, ["domain"], columns, reproduced)
 
 
-def write_table3(metrics_paths: MetricsPaths, paper_dir: str | Path, domains: Sequence[str], scenarios: Sequence[str],
-                 approaches: Sequence[str], csv_path: str | Path, tex_path: str | Path,
-                 comparison_path: str | Path) -> pd.DataFrame:
-    """Build Table 3 from the metrics tables and write its CSV, LaTeX and comparison files."""
-    table = build_table3(read_metrics(metrics_paths), domains, scenarios, approaches)
-    write_outputs(table, render_table3_tex(table), compare_table3(table, paper_dir, domains), csv_path, tex_path,
-                  comparison_path)
+def write_table3(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+                 scenarios: Sequence[str], approaches: Sequence[str], csv_path: str | Path, tex_path: str | Path,
+                 comparison_path: str | Path, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Build Table 3 from the metrics files and write its CSV, LaTeX and comparison files."""
+    table = build_table3(Evidence(metrics), domains, scenarios, approaches, statistics)
+    write_outputs(table, render_table3_tex(table, statistics), compare_table3(table, paper_path, domains), csv_path,
+                  tex_path, comparison_path)
     return table

@@ -1,9 +1,13 @@
 """Table 4: domain ablation, per target the `All` row and one row per source left out of pretraining.
 
-Every ablation cell is marked against its `All` cell (same target, scenario, approach) by a paired
-t-test over the fold UARs: `↑` significantly higher, `•` significantly lower (p <= alpha, as the
+Every ablation cell is marked against its `All` cell (same target, scenario, approach) by the
+configured test over the fold UARs (`evaluate.test`: the paper's paired t-test by default, or the
+corrected resampled t-test), its p-value optionally Holm-adjusted within the target's block
+(`evaluate.correction`): `↑` significantly higher, `•` significantly lower (p <= alpha, as the
 paper's "p-value <= 0.05"), nothing otherwise. The paper also prints `↓`, which its caption does
-not define; this table never prints it. Bold: the highest UAR of each target and column.
+not define; this table never prints it. Bold: the highest UAR of each target and column. The CSV
+also carries each comparison's statistic, raw and adjusted p-value and the paired bootstrap CI of the
+UAR difference, and each cell's bootstrap CI.
 """
 
 from __future__ import annotations
@@ -14,12 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.metrics import paired_t_test
-from sertransfer.tables.latex import booktabs, escape, paper_number
+from sertransfer.statistics import adjust
+from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
+from sertransfer.tables.latex import booktabs, escape
 from sertransfer.tables.paper import domain_of_dataset, read_reported
-from sertransfer.tables.uars import (TEST, Configuration, FoldUARs, MetricsPaths, ablation_included,
-                                     compare_with_paper, display_name, fold_record, ordered_domains,
-                                     read_metrics, scenario_header, transfer, write_outputs)
+from sertransfer.tables.uars import (
+    TEST,
+    Configuration,
+    MetricsPaths,
+    ablation_included,
+    compare_with_paper,
+    display_name,
+    fold_record,
+    ordered_domains,
+    scenario_header,
+    transfer,
+    write_outputs,
+)
 
 #: Approaches printed in the .tex, as in the paper ("We omitted UAR numbers for A5 to A8"); the CSV has all
 #: (all are printed when none of these is configured).
@@ -48,34 +63,41 @@ def marker(statistic: float, p_value: float, alpha: float) -> str:
     return HIGHER if statistic > 0 else LOWER
 
 
-def build_table4(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
-                 ablation: bool, alpha: float) -> pd.DataFrame:
-    """Tidy Table 4: one row per (target, source, scenario, approach) with fold UARs, p-value and marker."""
+def build_table4(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                 ablation: bool, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Tidy Table 4: one row per (target, source, scenario, approach): fold UARs, comparison with All, marker."""
     targets = ordered_domains(domains)
     tex_approaches = [approach for approach in approaches if approach in TEX_APPROACHES] or list(approaches)
     blocks = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
-    cells = uars.collect([(config, t, TEST) for t in targets for config in blocks[t]], "Table 4")
+    cells = evidence.collect([(config, t, TEST) for t in targets for config in blocks[t]], "Table 4")
+    nothing = {"test": "", "statistic": float("nan"), "p_value": float("nan"), "difference": float("nan"),
+               "difference_ci_low": float("nan"), "difference_ci_high": float("nan")}
     rows = []
     for target in targets:
+        block = []
         for config in blocks[target]:
-            folds = cells[(config, target, TEST)]
-            all_folds = cells[(transfer(config.scenario, config.approach), target, TEST)]
-            statistic, p_value = ((float("nan"), float("nan")) if not config.excluded
-                                  else paired_t_test(folds.to_numpy(), all_folds.to_numpy()))
-            rows.append({"domain": target, "dataset": display_name(target), "excluded": config.excluded,
-                         "source": display_name(config.excluded) if config.excluded else "All",
-                         "scenario": config.scenario, "approach": config.approach,
-                         "column": f"{config.scenario}-{config.approach}", "all_uar": float(all_folds.mean()),
-                         "t_statistic": statistic, "p_value": p_value, "marker": marker(statistic, p_value, alpha),
-                         "in_tex": config.approach in tex_approaches, **fold_record(folds)})
+            cell, all_cell = (config, target, TEST), (transfer(config.scenario, config.approach), target, TEST)
+            comparison = evidence.compare(cell, all_cell, statistics) if config.excluded else nothing
+            block.append({"domain": target, "dataset": display_name(target), "excluded": config.excluded,
+                          "source": display_name(config.excluded) if config.excluded else "All",
+                          "scenario": config.scenario, "approach": config.approach,
+                          "column": f"{config.scenario}-{config.approach}", "all_uar": float(cells[all_cell].mean()),
+                          **comparison, "in_tex": config.approach in tex_approaches, **fold_record(cells[cell]),
+                          **evidence.pooled(cell)})
+        # the family of a correction: every comparison of one target (all its sources, scenarios, approaches)
+        for row, adjusted in zip(block, adjust([row["p_value"] for row in block], statistics.correction)):
+            row.update(correction=statistics.correction if row["excluded"] else "", p_adjusted=adjusted,
+                       marker=marker(row["statistic"], adjusted, statistics.alpha))
+        rows += block
     table = pd.DataFrame(rows)
     table["best"] = table["uar"] == table.groupby(["domain", "column"])["uar"].transform("max")
-    first = ["domain", "dataset", "excluded", "source", "scenario", "approach", "column", "uar", "all_uar",
-             "t_statistic", "p_value", "marker", "best", "in_tex", "n_folds"]
+    first = ["domain", "dataset", "excluded", "source", "scenario", "approach", "column", "uar", "uar_ci_low",
+             "uar_ci_high", "all_uar", "test", "statistic", "p_value", "correction", "p_adjusted", "marker",
+             "difference", "difference_ci_low", "difference_ci_high", "best", "in_tex", "n_folds"]
     return table[first + [column for column in table.columns if column not in first]]
 
 
-def render_table4_tex(table: pd.DataFrame, alpha: float) -> str:
+def render_table4_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
     """The paper's Table 4 layout: Target, Source, then A1-A4 UARs of each scenario with markers."""
     shown = table[table["in_tex"]]
     header, scenarios, approaches = scenario_header(shown, "UAR numbers", "Source")
@@ -90,22 +112,26 @@ def render_table4_tex(table: pd.DataFrame, alpha: float) -> str:
             for scenario in scenarios:
                 for approach in approaches[scenario]:
                     cell = cells.loc[f"{scenario}-{approach}"]
-                    number = paper_number(cell["uar"])
+                    number = uar_text(cell["uar"], cell, statistics.show_ci)
                     row.append((rf"\textbf{{{number}}}" if cell["best"] else number) + LATEX_MARKERS[cell["marker"]])
             rows.append(row)
         block_ends.append(len(rows) - 1)
     caption = ("Domain ablation analysis: UAR after excluding a source domain from the pre-training (All: no "
                "domain excluded). Symbol $^{\\uparrow}$ indicates that UAR has raised significantly and "
-               "$^{\\bullet}$ that it has dropped significantly against the All row (paired t-test over the folds, "
-               f"p $\\le$ {alpha:g}); the paper also prints an undefined $^{{\\downarrow}}$, never printed here. "
+               "$^{\\bullet}$ that it has dropped significantly against the All row ("
+               f"{statistics.describe()}); the paper also prints an undefined $^{{\\downarrow}}$, never printed here. "
                "A5 to A8 are omitted as in the paper (they are in the CSV). Highest UAR numbers for each target and "
-               "feature transference approach are highlighted in bold.")
-    return booktabs(header, rows, "ll" + "r" * width, caption, "tab:ablation", midrules_after=block_ends)
+               "feature transference approach are highlighted in bold."
+               + (" In brackets: the bootstrap confidence interval of UAR over utterances." if statistics.show_ci
+                  else ""))
+    comment = f"markers: {statistics.describe(latex=False)}; statistics and CIs of every cell in table4.csv"
+    return booktabs(header, rows, "ll" + "r" * width, caption, "tab:ablation", midrules_after=block_ends,
+                    comment=comment)
 
 
-def compare_table4(table: pd.DataFrame, paper_dir: str | Path) -> pd.DataFrame:
+def compare_table4(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     """Reported vs reproduced UAR and markers for every cell of the paper's Table 4 that this run has."""
-    reported = read_reported(paper_dir, "table4", "target")
+    reported = read_reported(paper_path, "target")
     reported["excluded"] = ["" if name == "All" else domain_of_dataset(name) for name in reported["excluded_source"]]
     records = table.to_dict("records")
     reproduced = {(row["domain"], row["excluded"], row["column"]): row["uar"] for row in records}
@@ -115,11 +141,12 @@ def compare_table4(table: pd.DataFrame, paper_dir: str | Path) -> pd.DataFrame:
     return compare_with_paper(reported, ["domain", "excluded"], columns, reproduced, markers)
 
 
-def write_table4(metrics_paths: MetricsPaths, paper_dir: str | Path, domains: Sequence[str], scenarios: Sequence[str],
-                 approaches: Sequence[str], ablation: bool, alpha: float, csv_path: str | Path, tex_path: str | Path,
-                 comparison_path: str | Path) -> pd.DataFrame:
-    """Build Table 4 from the metrics tables and write its CSV, LaTeX and comparison files."""
-    table = build_table4(read_metrics(metrics_paths), domains, scenarios, approaches, ablation, alpha)
-    write_outputs(table, render_table4_tex(table, alpha), compare_table4(table, paper_dir), csv_path, tex_path,
-                  comparison_path)
+def write_table4(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+                 scenarios: Sequence[str], approaches: Sequence[str], ablation: bool, csv_path: str | Path,
+                 tex_path: str | Path, comparison_path: str | Path,
+                 statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Build Table 4 from the metrics files and write its CSV, LaTeX and comparison files."""
+    table = build_table4(Evidence(metrics), domains, scenarios, approaches, ablation, statistics)
+    write_outputs(table, render_table4_tex(table, statistics), compare_table4(table, paper_path), csv_path,
+                  tex_path, comparison_path)
     return table

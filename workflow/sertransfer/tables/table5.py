@@ -16,13 +16,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.metrics import paired_t_test
+from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, paper_number
 from sertransfer.tables.paper import read_reported
 from sertransfer.tables.table4 import table4_configurations
-from sertransfer.tables.uars import (TEST, VALIDATION, Cell, Configuration, FoldUARs, MetricsPaths, adaptive_svm,
-                                     compare_with_paper, display_name, fold_record, multicolumn, ordered_domains,
-                                     read_metrics, relative_gain, write_outputs)
+from sertransfer.tables.uars import (
+    TEST,
+    VALIDATION,
+    Cell,
+    Configuration,
+    FoldUARs,
+    MetricsPaths,
+    adaptive_svm,
+    compare_with_paper,
+    display_name,
+    fold_record,
+    multicolumn,
+    ordered_domains,
+    relative_gain,
+    write_outputs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +54,13 @@ def validation_cells(uars: FoldUARs, target: str, candidates: Sequence[Configura
     return uars.collect(wanted, "Table 5 (validation UARs)")
 
 
-def build_table5(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
-                 ablation: bool) -> pd.DataFrame:
-    """Tidy Table 5: per target the Adaptive SVM row and the two CNN+LSTM rows with the chosen configuration."""
+def build_table5(uars: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                 ablation: bool, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Tidy Table 5: per target the Adaptive SVM row and the two CNN+LSTM rows with the chosen configuration.
+
+    Each CNN+LSTM row carries its comparison with the Adaptive SVM (the configured test over folds and
+    the paired bootstrap CI of the UAR difference); every row its bootstrap CI of UAR.
+    """
     targets = ordered_domains(domains)
     candidates = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
     cells = uars.collect([(adaptive_svm(), t, TEST) for t in targets]
@@ -53,8 +70,9 @@ def build_table5(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str
         cells.update(validation_cells(uars, target, candidates[target]))
         asvm_folds = cells[(adaptive_svm(), target, TEST)]
         asvm_uar = float(asvm_folds.mean())
+        asvm_cell = (adaptive_svm(), target, TEST)
         rows.append({"domain": target, "dataset": display_name(target), "column": ASVM_COLUMN, "selection": "",
-                     "uar": asvm_uar, "asvm_uar": asvm_uar, **fold_record(asvm_folds)})
+                     "uar": asvm_uar, "asvm_uar": asvm_uar, **fold_record(asvm_folds), **uars.pooled(asvm_cell)})
         for selection, column in CNN_LSTM_COLUMNS.items():
             scored = [config for config in candidates[target] if (config, target, selection) in cells]
             row = {"domain": target, "dataset": display_name(target), "column": column, "selection": selection,
@@ -63,26 +81,26 @@ def build_table5(uars: FoldUARs, domains: Sequence[str], scenarios: Sequence[str
                 rows.append({**row, "uar": float("nan"), "note": "no validation utterances on this target"})
                 continue
             chosen = max(scored, key=lambda config: float(cells[(config, target, selection)].mean()))
-            folds = cells[(chosen, target, TEST)]
-            statistic, p_value = paired_t_test(folds.to_numpy(), asvm_folds.to_numpy())
-            record = fold_record(folds)
+            chosen_cell = (chosen, target, TEST)
+            record = fold_record(cells[chosen_cell])
             validation = cells.get((chosen, target, VALIDATION))
             rows.append({**row, "configuration": chosen.label, "scenario": chosen.scenario,
                          "approach": chosen.approach, "excluded": chosen.excluded,
                          "validation_uar": float(validation.mean()) if validation is not None else float("nan"),
-                         "gain": relative_gain(record["uar"], asvm_uar), "t_statistic": statistic,
-                         "p_value_vs_asvm": p_value, **record})
+                         "gain": relative_gain(record["uar"], asvm_uar),
+                         **uars.compare(chosen_cell, asvm_cell, statistics), **record, **uars.pooled(chosen_cell)})
     table = pd.DataFrame(rows)
     first = ["domain", "dataset", "column", "selection", "configuration", "scenario", "approach", "excluded", "uar",
-             "validation_uar", "asvm_uar", "gain", "t_statistic", "p_value_vs_asvm", "n_folds", "note"]
+             "uar_ci_low", "uar_ci_high", "validation_uar", "asvm_uar", "gain", "test", "statistic", "p_value",
+             "difference", "difference_ci_low", "difference_ci_high", "n_folds", "note"]
     table = table.reindex(columns=first + [column for column in table.columns if column not in first])
-    text_columns = ["configuration", "scenario", "approach", "excluded", "note"]
+    text_columns = ["configuration", "scenario", "approach", "excluded", "note", "test"]
     table[text_columns] = table[text_columns].astype(object).where(table[text_columns].notna(), "")
     table["n_folds"] = table["n_folds"].astype("Int64")
     return table
 
 
-def render_table5_tex(table: pd.DataFrame) -> str:
+def render_table5_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
     """The paper's Table 5 layout (Target, Adaptive SVM, CNN+LSTM, Gain) plus the validation-chosen pair."""
     header = [["", "", multicolumn(2, "Chosen on test (paper)"), multicolumn(2, "Chosen on validation")],
               [r"\cmidrule(lr){3-4}\cmidrule(lr){5-6} Target", "Adaptive SVM", "CNN+LSTM", "Gain", "CNN+LSTM",
@@ -90,21 +108,28 @@ def render_table5_tex(table: pd.DataFrame) -> str:
     rows = []
     for _, frame in table.groupby("domain", sort=False):
         cells = frame.set_index("selection")
-        rows.append([escape(frame["dataset"].iloc[0]), paper_number(cells.loc["", "uar"]),
-                     *(paper_number(cells.loc[selection, quantity]) or "--" for selection in CNN_LSTM_COLUMNS
-                       for quantity in ("uar", "gain"))])
+        def text(selection: str, quantity: str, cells: pd.DataFrame = cells) -> str:
+            if quantity == "uar":
+                return uar_text(cells.loc[selection, "uar"], cells.loc[selection], statistics.show_ci) or "--"
+            return paper_number(cells.loc[selection, quantity]) or "--"
+
+        rows.append([escape(frame["dataset"].iloc[0]), text("", "uar"),
+                     *(text(selection, quantity) for selection in CNN_LSTM_COLUMNS for quantity in ("uar", "gain"))])
     caption = ("UAR numbers for Adaptive SVM and CNN+LSTM, and the gain of CNN+LSTM relative to Adaptive SVM, "
                "(CNN+LSTM $-$ ASVM)/ASVM. Chosen on test (the paper's column): the best mean test UAR that any "
                "configuration of the ablation table reached on the target, i.e.\\ selected on test results. "
                "Chosen on validation: the configuration with the best mean UAR on the validation split of the "
                "target's training folds, and its test UAR (--: the target has no validation utterances). The CSV names "
-               "both chosen configurations.")
-    return booktabs(header, rows, "lrrrrr", caption, "tab:adaptive-svm")
+               "both chosen configurations."
+               + (" In brackets: the bootstrap confidence interval of UAR over utterances." if statistics.show_ci
+                  else ""))
+    comment = f"p-values against the Adaptive SVM in table5.csv: {statistics.describe(latex=False, markers=False)}"
+    return booktabs(header, rows, "lrrrrr", caption, "tab:adaptive-svm", comment=comment)
 
 
-def compare_table5(table: pd.DataFrame, paper_dir: str | Path) -> pd.DataFrame:
+def compare_table5(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     """Reported vs reproduced; the paper's CNN+LSTM and Gain are compared with the test-chosen column."""
-    reported = read_reported(paper_dir, "table5", "target")
+    reported = read_reported(paper_path, "target")
     reproduced = {}
     for row in table.to_dict("records"):
         if row["selection"] == "":
@@ -118,11 +143,12 @@ def compare_table5(table: pd.DataFrame, paper_dir: str | Path) -> pd.DataFrame:
     return comparison
 
 
-def write_table5(metrics_paths: MetricsPaths, paper_dir: str | Path, domains: Sequence[str], scenarios: Sequence[str],
-                 approaches: Sequence[str], ablation: bool, csv_path: str | Path, tex_path: str | Path,
-                 comparison_path: str | Path) -> pd.DataFrame:
-    """Build Table 5 from the metrics tables and write its CSV, LaTeX and comparison files."""
-    table = build_table5(read_metrics(metrics_paths), domains, scenarios, approaches, ablation)
-    write_outputs(table, render_table5_tex(table), compare_table5(table, paper_dir), csv_path, tex_path,
-                  comparison_path)
+def write_table5(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+                 scenarios: Sequence[str], approaches: Sequence[str], ablation: bool, csv_path: str | Path,
+                 tex_path: str | Path, comparison_path: str | Path,
+                 statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Build Table 5 from the metrics files and write its CSV, LaTeX and comparison files."""
+    table = build_table5(Evidence(metrics), domains, scenarios, approaches, ablation, statistics)
+    write_outputs(table, render_table5_tex(table, statistics), compare_table5(table, paper_path), csv_path,
+                  tex_path, comparison_path)
     return table

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer import atomic
-from sertransfer.corpora import CORPORA
+from sertransfer import atomic, vocabulary
+from sertransfer.corpora import display_name as corpus_display_name
 from sertransfer.tables.paper import to_float
 
 #: Identifier columns of the metrics table (strings; empty where not applicable).
@@ -53,32 +53,33 @@ class Configuration:
 
 def pooled(model: str) -> Configuration:
     """Table 2's CNN+LSTM (`cnn_lstm`) or CNN (`cnn`) trained on the pooled set."""
-    return Configuration("pooled", model)
+    return Configuration(vocabulary.POOLED, model)
 
 
 def svm_is() -> Configuration:
     """Table 2's SVM on IS10 features trained on the pooled set."""
-    return Configuration("svm_is", "svm_is")
+    return Configuration(vocabulary.SVM_IS, vocabulary.SVM_IS)
 
 
 def target_only() -> Configuration:
     """Table 3's TT: the CNN+LSTM trained on the target only."""
-    return Configuration("tt", "cnn_lstm", approach="TT")
+    return Configuration(vocabulary.TT, vocabulary.CNN_LSTM, approach=vocabulary.TT_APPROACH)
 
 
 def adaptive_svm() -> Configuration:
     """Table 5's Adaptive SVM."""
-    return Configuration("asvm", "asvm")
+    return Configuration(vocabulary.ASVM, vocabulary.ASVM)
 
 
 def transfer(scenario: str, approach: str, excluded: str = "") -> Configuration:
     """A fine-tuned CNN+LSTM: Table 3 / Table 4 `All` (no `excluded`) or a Table 4 ablation."""
-    return Configuration("ablation" if excluded else "transfer", "cnn_lstm", scenario, approach, excluded)
+    experiment = vocabulary.ABLATION if excluded else vocabulary.TRANSFER
+    return Configuration(experiment, vocabulary.CNN_LSTM, scenario, approach, excluded)
 
 
 def display_name(domain: str) -> str:
-    """The paper's name of a domain ('emodb' -> 'Emo-DB')."""
-    return CORPORA[domain].display_name
+    """The paper's name of a domain ('emodb' -> 'Emo-DB'); another corpus by its own name."""
+    return corpus_display_name(domain)
 
 
 def ordered_domains(domains: Iterable[str]) -> list[str]:

@@ -1,0 +1,126 @@
+"""Known answers for the statistics: metrics, the corrected t-test, bootstrap coverage, Holm."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sertransfer.statistics import (
+    adjust,
+    bootstrap_uar_interval,
+    corrected_resampled_t,
+    fold_size_ratio,
+    holm,
+    paired_bootstrap_difference,
+    paired_t,
+    scores,
+)
+
+LABELS = ["anger", "fear", "sadness"]
+
+
+def test_scores_by_hand():
+    true = ["anger"] * 4 + ["fear"] * 2 + ["sadness"] * 4
+    pred = ["anger", "anger", "anger", "fear", "fear", "sadness", "sadness", "sadness", "anger", "anger"]
+    result = scores(true, pred, LABELS)
+    # recalls: anger 3/4, fear 1/2, sadness 2/4 -> UAR .5833; WA 6/10
+    assert result.uar == pytest.approx((0.75 + 0.5 + 0.5) / 3)
+    assert result.wa == pytest.approx(0.6) and result.n == 10
+    # precision anger 3/5, fear 1/2, sadness 2/3; F1 = 2PR/(P+R)
+    f1 = [2 * p * r / (p + r) for p, r in ((3 / 5, 3 / 4), (1 / 2, 1 / 2), (2 / 3, 2 / 4))]
+    assert result.macro_f1 == pytest.approx(np.mean(f1))
+    assert scores(true, pred, [*LABELS, "surprise"]).uar == pytest.approx(result.uar)  # absent classes ignored
+
+
+def test_corrected_t_test_from_its_formula():
+    a, b = [0.62, 0.58, 0.66, 0.60, 0.64], [0.55, 0.57, 0.59, 0.52, 0.60]
+    d = np.subtract(a, b)
+    ratio = 100 / 400
+    expected = d.mean() / math.sqrt((1 / 5 + ratio) * d.var(ddof=1))
+    result = corrected_resampled_t(a, b, ratio)
+    assert result.statistic == pytest.approx(expected)
+    assert result.p_value == pytest.approx(2 * stats.t.sf(abs(expected), 4))
+    plain = paired_t(a, b)  # the plain paired t-test is the same formula without the ratio term
+    assert plain.statistic == pytest.approx(d.mean() / math.sqrt(d.var(ddof=1) / 5))
+    assert result.p_value > plain.p_value  # the correction admits overlapping training sets: less optimistic
+    assert fold_size_ratio([100, 100, 100, 100, 100], 500) == pytest.approx(0.25)
+
+
+def test_holm_against_a_hand_computation():
+    p = [0.01, 0.04, 0.03, 0.005, float("nan")]
+    # sorted: .005 (x4) .02, .01 (x3) .03, .03 (x2) .06, .04 (x1) .04 -> monotone: .02 .03 .06 .06
+    assert holm(p)[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert math.isnan(holm(p)[4])
+    assert adjust(p, "none")[:4] == p[:4]
+    with pytest.raises(ValueError, match="evaluate.correction"):
+        adjust(p, "bonferroni")
+
+
+def simulated_classifier(rng: np.random.Generator, n: int, recalls: dict[str, float]) -> tuple[list, list]:
+    """Utterances of balanced classes, each classified correctly with its class's recall, else uniformly wrong."""
+    labels = list(recalls)
+    true = rng.choice(labels, size=n)
+    pred = []
+    for label in true:
+        if rng.random() < recalls[label]:
+            pred.append(label)
+        else:
+            pred.append(rng.choice([other for other in labels if other != label]))
+    return true.tolist(), pred
+
+
+def test_bootstrap_interval_covers_the_true_uar_at_about_the_nominal_rate():
+    recalls = {"anger": 0.8, "fear": 0.5, "sadness": 0.65}
+    true_uar = np.mean(list(recalls.values()))
+    rng = np.random.default_rng(0)
+    draws, covered = 120, 0
+    for draw in range(draws):
+        true, pred = simulated_classifier(rng, 150, recalls)
+        low, high = bootstrap_uar_interval(true, pred, LABELS, resamples=500, confidence=0.95, seed=draw)
+        assert low <= scores(true, pred, LABELS).uar <= high
+        covered += low <= true_uar <= high
+    # 95 % nominal: with 120 draws the coverage is within about 4 standard errors of it
+    assert 0.85 <= covered / draws <= 1.0, covered / draws
+
+
+def test_paired_difference_interval():
+    rng = np.random.default_rng(1)
+    true, good = simulated_classifier(rng, 300, {"anger": 0.85, "fear": 0.8, "sadness": 0.8})
+    bad = [label if rng.random() < 0.4 else "anger" for label in true]
+    difference, low, high = paired_bootstrap_difference(true, good, bad, LABELS, resamples=500, confidence=0.95,
+                                                        seed=3)
+    assert difference == pytest.approx(scores(true, good, LABELS).uar - scores(true, bad, LABELS).uar)
+    assert 0 < low < difference < high
+    same = paired_bootstrap_difference(true, good, good, LABELS, resamples=200, confidence=0.95, seed=3)
+    assert same[0] == 0 and same[1] == same[2] == 0
+    again = bootstrap_uar_interval(true, good, LABELS, resamples=200, confidence=0.95, seed=7)
+    assert again == bootstrap_uar_interval(true, good, LABELS, resamples=200, confidence=0.95, seed=7)  # seeded
+
+
+def test_metrics_tables_from_predictions():
+    import pandas as pd
+    from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics
+    from sertransfer.predictions import prediction_frame
+
+    six = ["anger", "disgust", "fear", "happiness", "sadness", "surprise"]
+    true = ["anger", "fear", "sadness", "anger", "fear", "sadness"] * 4
+    probabilities = np.full((len(true), 6), 0.01)
+    for row, label in enumerate(true):  # right on every other utterance; else a 'surprise' the domain lacks
+        probabilities[row, six.index(label) if row % 2 == 0 else 5] = 0.9
+        probabilities[row, six.index(label)] = max(probabilities[row, six.index(label)], 0.05)
+    frames = [prediction_frame([f"d/u{i}" for i in range(fold * 12, fold * 12 + 12)], ["d"] * 12, fold,
+                               true[fold * 12:fold * 12 + 12], probabilities[fold * 12:fold * 12 + 12], six,
+                               experiment="tt", model="cnn_lstm", approach="TT") for fold in (0, 1)]
+    predictions = pd.concat(frames, ignore_index=True)
+    labels = {"d": LABELS}
+    restricted = evaluated_predictions(predictions, labels)          # argmax over the domain's own classes
+    assert set(restricted["pred"]) <= set(LABELS) and (restricted["pred"] == restricted["true"]).all()
+    unrestricted = evaluated_predictions(predictions, labels, restrict=False)
+    folds = fold_metrics(unrestricted, labels)
+    assert list(folds["fold"]) == [0, 1] and folds["n"].tolist() == [12, 12]
+    assert folds["uar"].tolist() == pytest.approx([0.5, 0.5]) and folds["wa"].tolist() == pytest.approx([0.5, 0.5])
+    pooled = pooled_metrics(unrestricted, labels, resamples=200, confidence=0.9, seed=0)
+    assert len(pooled) == 1 and pooled["n"].iloc[0] == 24 and pooled["n_folds"].iloc[0] == 2
+    assert pooled["uar_ci_low"].iloc[0] <= 0.5 <= pooled["uar_ci_high"].iloc[0]

@@ -1,0 +1,177 @@
+"""The statistics of the tables: metrics of a set of predictions, confidence intervals, and comparisons.
+
+- Metrics over a domain's own classes: UAR (mean recall), WA (accuracy) and macro-F1.
+- A 95 % (configurable) bootstrap confidence interval of UAR over utterances (`scipy.stats.bootstrap`,
+  BCa, seeded), and a paired bootstrap interval of the difference of two UARs on the same utterances.
+- Comparisons over folds: the paper's paired t-test, or the corrected resampled t-test of Nadeau and
+  Bengio (2003), which widens the variance by the test/train size ratio because k-fold training sets
+  overlap; and Holm's step-down adjustment of a family of p-values.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+TESTS = ("paired_t", "corrected_t")
+CORRECTIONS = ("none", "holm")
+
+
+def class_codes(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Class names -> indices into `labels` (-1 for a name not among them)."""
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index.get(v, -1) for v in values], dtype=np.int64)
+
+
+def _recalls(true: np.ndarray, correct: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per-class recall along the last axis (NaN for a class absent from `true`); any leading batch axes."""
+    one_hot = true[..., None] == np.arange(n_classes)
+    totals = one_hot.sum(axis=-2)
+    hits = (one_hot & correct[..., None]).sum(axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, hits / np.maximum(totals, 1), np.nan)
+
+
+def uar_of_codes(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray | float:
+    """UAR of class indices: the mean recall over the classes present (vectorised over leading axes)."""
+    recalls = _recalls(np.asarray(true), np.asarray(true) == np.asarray(pred), n_classes)
+    return np.nanmean(recalls, axis=-1)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """UAR, WA and macro-F1 of one set of predictions over a domain's classes."""
+
+    n: int
+    uar: float
+    wa: float
+    macro_f1: float
+
+
+def scores(true: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> Scores:
+    """UAR (mean recall over the classes present), WA (accuracy) and macro-F1 (over the same classes)."""
+    t, p = class_codes(true, labels), class_codes(pred, labels)
+    if len(t) == 0:
+        raise ValueError("scores of an empty set of utterances")
+    present = np.unique(t[t >= 0])
+    f1 = []
+    for c in present:
+        tp = np.sum((t == c) & (p == c))
+        precision_den, recall_den = np.sum(p == c), np.sum(t == c)
+        precision = tp / precision_den if precision_den else 0.0
+        recall = tp / recall_den
+        f1.append(0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall))
+    return Scores(len(t), float(uar_of_codes(t, p, len(labels))), float(np.mean(t == p)), float(np.mean(f1)))
+
+
+def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Sequence[str], *, resamples: int,
+                           confidence: float, seed: int) -> tuple[float, float]:
+    """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances."""
+    t, p = class_codes(true, labels), class_codes(pred, labels)
+    if len(t) < 2 or len(np.unique(t)) < 1:
+        return float("nan"), float("nan")
+
+    def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, axis: int = -1) -> np.ndarray:
+        return uar_of_codes(np.moveaxis(true_codes, axis, -1), np.moveaxis(pred_codes, axis, -1), len(labels))
+
+    return _interval((t, p), statistic, resamples, confidence, seed)
+
+
+def paired_bootstrap_difference(true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],
+                                labels: Sequence[str], *, resamples: int, confidence: float,
+                                seed: int) -> tuple[float, float, float]:
+    """UAR(a) - UAR(b) on the same utterances and its paired bootstrap (BCa) confidence interval."""
+    t, a, b = (class_codes(v, labels) for v in (true, pred_a, pred_b))
+    n = len(labels)
+    difference = float(uar_of_codes(t, a, n) - uar_of_codes(t, b, n))
+    if len(t) < 2:
+        return difference, float("nan"), float("nan")
+
+    def statistic(true_codes: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, axis: int = -1) -> np.ndarray:
+        true_codes, a_codes, b_codes = (np.moveaxis(x, axis, -1) for x in (true_codes, a_codes, b_codes))
+        return uar_of_codes(true_codes, a_codes, n) - uar_of_codes(true_codes, b_codes, n)
+
+    return (difference, *_interval((t, a, b), statistic, resamples, confidence, seed))
+
+
+def _interval(data: tuple[np.ndarray, ...], statistic, resamples: int, confidence: float,
+              seed: int) -> tuple[float, float]:
+    """scipy's paired, vectorised BCa bootstrap; the percentile interval when BCa is undefined (no spread)."""
+    kwargs = {"paired": True, "vectorized": True, "n_resamples": resamples, "confidence_level": confidence}
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():  # a degenerate BCa is detected below (NaN) and replaced
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            result = stats.bootstrap(data, statistic, method=method, rng=np.random.default_rng(seed), **kwargs)
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        if not (math.isnan(low) or math.isnan(high)):
+            return low, high
+    return low, high
+
+
+@dataclass(frozen=True)
+class FoldTest:
+    """A comparison of two configurations' fold UARs."""
+
+    test: str
+    statistic: float
+    p_value: float
+
+
+def paired_t(a: Sequence[float], b: Sequence[float]) -> FoldTest:
+    """The paper's paired t-test over folds (`scipy.stats.ttest_rel`), two-sided."""
+    result = stats.ttest_rel(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    return FoldTest("paired_t", float(result.statistic), float(result.pvalue))
+
+
+def corrected_resampled_t(a: Sequence[float], b: Sequence[float], test_train_ratio: float) -> FoldTest:
+    """Nadeau and Bengio's corrected resampled t-test: t = mean(d) / sqrt((1/k + n_test/n_train) var(d)), k-1 df."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    k = len(d)
+    variance = float(np.var(d, ddof=1)) if k > 1 else float("nan")
+    if k < 2 or variance == 0 or math.isnan(variance):
+        return FoldTest("corrected_t", float("nan"), float("nan"))
+    statistic = float(d.mean() / math.sqrt((1.0 / k + test_train_ratio) * variance))
+    return FoldTest("corrected_t", statistic, float(2 * stats.t.sf(abs(statistic), k - 1)))
+
+
+def fold_test(a: Sequence[float], b: Sequence[float], test: str, test_train_ratio: float) -> FoldTest:
+    """The configured comparison of two configurations' fold UARs (`evaluate.test`)."""
+    if test == "paired_t":
+        return paired_t(a, b)
+    if test == "corrected_t":
+        return corrected_resampled_t(a, b, test_train_ratio)
+    raise ValueError(f"evaluate.test must be one of {TESTS}, not {test!r}")
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values of one family (NaN p-values are left out and stay NaN)."""
+    values = np.asarray(p_values, dtype=float)
+    adjusted = np.full(len(values), np.nan)
+    finite = np.flatnonzero(~np.isnan(values))
+    order = finite[np.argsort(values[finite], kind="stable")]
+    m, running = len(order), 0.0
+    for rank, position in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * values[position]))
+        adjusted[position] = running
+    return adjusted.tolist()
+
+
+def adjust(p_values: Sequence[float], correction: str) -> list[float]:
+    """p-values adjusted for multiple comparisons within their family (`evaluate.correction`)."""
+    if correction == "none":
+        return [float(p) for p in p_values]
+    if correction == "holm":
+        return holm(p_values)
+    raise ValueError(f"evaluate.correction must be one of {CORRECTIONS}, not {correction!r}")
+
+
+def fold_size_ratio(test_sizes: Sequence[int], total: int) -> float:
+    """Mean n_test / n_train over the folds of a domain (n_train: every other utterance of the domain)."""
+    ratios = [n / (total - n) for n in test_sizes if total - n > 0]
+    return float(np.mean(ratios)) if ratios else float("nan")

@@ -1,0 +1,100 @@
+"""The experiment vocabulary: experiment groups, where their predictions live, and pretraining set ids.
+
+The one home of these names: the plan, the jobs, the baselines, the metrics, the tables and the
+workflow's rules (wildcard constraints, `common.smk`) import them. Adding an experiment group is a new
+name in `GROUPS` and its files in `group_predictions`, plus the rule that writes those files
+(docs/design.md §11).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the plan imports this module; only its types are needed here
+    from sertransfer.plan import FinetuneJob, Plan, PretrainJob
+
+#: Experiment groups, one metrics table each (`results/metrics/<group>.csv`), and the `experiment`
+#: value of their predictions rows.
+POOLED = "pooled"        # Table 2's networks, trained on the pooled set of a run, on every test fold
+SVM_IS = "svm_is"        # Table 2's SVM on IS10 features, same training set
+TT = "tt"                # the network trained on the target only
+TRANSFER = "transfer"    # fine-tuned from a pretraining set without an ablated source (Tables 3, 5; Table 4 All)
+ABLATION = "ablation"    # fine-tuned from a pretraining set without one source (Table 4)
+ASVM = "asvm"            # the Adaptive SVM (Table 5)
+GROUPS: tuple[str, ...] = (POOLED, SVM_IS, TT, TRANSFER, ABLATION, ASVM)
+#: `experiment` of a pretrained model's own test predictions that no table reads (S1 ablation sets).
+PRETRAIN = "pretrain"
+
+#: Network architectures: the CNN+LSTM and Table 2's CNN.
+CNN_LSTM, CNN = "cnn_lstm", "cnn"
+#: The approach name of TT rows.
+TT_APPROACH = "TT"
+
+#: Where each kind of training job writes its predictions (Snakemake wildcards in braces).
+PRETRAIN_PREDICTIONS = "results/predictions/pretrain/{pretrain_set}.parquet"
+FINETUNE_PREDICTIONS = "results/predictions/finetune/{pretrain_set}"   # one directory per pretrained model
+FINETUNE_HISTORIES = "results/histories/finetune/{pretrain_set}"
+TT_PREDICTIONS = "results/predictions/tt/{target}/fold{fold}.parquet"
+SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
+ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
+
+#: A pretraining set id, as the `pretrain_set` wildcard matches it.
+SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?"
+
+
+def pooled_set_id(architecture: str, fold: int) -> str:
+    """`pooled-<arch>-k<k>`: the training folds of run k of every domain (Table 2; S1)."""
+    return f"pooled-{architecture}-k{fold}"
+
+
+def s2_set_id(target: str) -> str:
+    """`s2-<t>`: every utterance of every domain but the target (S2)."""
+    return f"s2-{target}"
+
+
+def s1_ablation_set_id(source: str, fold: int) -> str:
+    """`s1x<j>-k<k>`: the training folds of run k of every domain but source j (Table 4, S1)."""
+    return f"s1x{source}-k{fold}"
+
+
+def s2_ablation_set_id(pair: Sequence[str]) -> str:
+    """`s2x<a>+<b>`: every utterance of every domain but a and b (Table 4, S2, for targets a and b)."""
+    first, second = sorted(pair)
+    return f"s2x{first}+{second}"
+
+
+def is_pooled(job: PretrainJob) -> bool:
+    """Whether a pretraining set is Table 2's pooled set: the training folds of a run, no domain left out."""
+    return not job.excluded and job.fold is not None
+
+
+def pretrain_experiment(job: PretrainJob) -> str:
+    """`experiment` of a pretrained model's own test predictions."""
+    return POOLED if is_pooled(job) else PRETRAIN
+
+
+def finetune_experiment(job: FinetuneJob) -> str:
+    """`experiment` of a fine-tuning unit's predictions."""
+    return ABLATION if job.excluded else TRANSFER
+
+
+def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[str, list[str]]:
+    """The predictions files (or fine-tuning directories) of every experiment group, in plan order."""
+    domains, runs = list(domains), range(folds)
+    finetune: dict[str, list[str]] = {TRANSFER: [], ABLATION: []}
+    for set_id, jobs in plan.finetune_by_set().items():
+        finetune[finetune_experiment(jobs[0])].append(FINETUNE_PREDICTIONS.format(pretrain_set=set_id))
+    return {
+        POOLED: [PRETRAIN_PREDICTIONS.format(pretrain_set=j.set_id) for j in plan.pretrain if is_pooled(j)],
+        SVM_IS: [SVM_IS_PREDICTIONS.format(fold=k) for k in runs],
+        TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold) for j in plan.target_only],
+        **finetune,
+        ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
+    }
+
+
+def wildcard_alternatives(names: Iterable[str]) -> str:
+    """A wildcard constraint matching exactly these names."""
+    return "|".join(re.escape(name) for name in names)
