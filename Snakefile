@@ -38,6 +38,7 @@ include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/export.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -45,3 +46,9 @@ rule all:
     input:
         all_targets(),
     default_target: True
+
+
+onsuccess:
+    from sertransfer.summary import finished_run_summary
+
+    print(finished_run_summary(Path.cwd()))

@@ -17,14 +17,15 @@ import statistics
 import time
 
 import numpy as np
-from common import WORK, emodb_manifest, write_rows
-from sertransfer.baselines.asvm import solve_asvm_dual
-from sertransfer.baselines.common import resolve_gamma
-from sertransfer.features.is10 import extract_is10, read_is10
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
+
+from common import WORK, emodb_manifest, write_rows
+from sertransfer.baselines.asvm import solve_asvm_dual
+from sertransfer.baselines.common import resolve_gamma
+from sertransfer.features.is10 import extract_is10, read_is10
 
 SIZES = (50, 100, 200, 375, 750, 1500, 3000)
 C_VALUES = (1.0, 10.0)

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from common import WORK, emodb_manifest, write_rows
 from sertransfer.features.waveform import extract_waveforms, read_waveforms
 

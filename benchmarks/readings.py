@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from common import REPO, SIX, WORK, write_rows
 
 SHARED = REPO.parent / "shared" / "data"
@@ -82,6 +83,7 @@ def merged(base: dict, change: dict) -> dict:
 def reading_config(change: dict) -> dict:
     """config/paper.yaml with the baseline and then `change` applied, validated."""
     import yaml
+
     from sertransfer.config import validate_config
 
     paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text(encoding="utf-8"))

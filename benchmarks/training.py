@@ -13,6 +13,7 @@ import sys
 import time
 
 import numpy as np
+
 from common import REPO, WORK, emodb_manifest, write_rows
 
 EPOCHS = 3

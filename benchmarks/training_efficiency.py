@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+
 from common import REPO, WORK, emodb_manifest, write_rows
 
 GEMM_SIZE = 2048

@@ -38,11 +38,15 @@ def write_tone(path: Path, seconds: float = 0.5, sample_rate: int = 16000, chann
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-    """The whole workflow run once on the tiny 3-domain config: (workdir, config path, result)."""
-    from workflow_run import copy_repository, snakemake, tiny_config
+    """The whole workflow run once on the tiny config: two demo corpora and `lab`, a corpus described by a
+    table of real Emo-DB clips (synthetic ones when the shared data is absent): (workdir, config path, result)."""
+    from workflow_run import LAB_LABEL_MAP, RUN_DOMAINS, build_table_corpus, copy_repository, snakemake, tiny_config
 
     workdir = copy_repository(tmp_path_factory.mktemp("tiny-run"))
-    config = tiny_config(workdir)
+    lab, _ = build_table_corpus(tmp_path_factory.mktemp("lab-corpus"), EMODB_2S if EMODB_2S.is_dir() else None)
+    config = tiny_config(workdir, domains=RUN_DOMAINS,
+                         corpora__lab={"source": "local", "path": str(lab), "format": "table",
+                                       "label_map": LAB_LABEL_MAP})
     result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
     return workdir, config, result
 

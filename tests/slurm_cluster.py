@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 import yaml
+
 from conftest import REPO
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 import sertransfer.archive
 from sertransfer.archive import ArchiveError, UnsafeArchiveError, archive_format, copy_limited, safe_extract
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SIX
 from scipy.optimize import minimize
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from conftest import SIX
 from sertransfer.baselines.asvm import (
     AsvmConvergenceError,
     asvm_job,
@@ -19,9 +23,6 @@ from sertransfer.baselines.asvm import (
 )
 from sertransfer.baselines.source import asvm_source_job, read_source_values, source_column, source_frame, source_matrix
 from sertransfer.predictions import probability_column, read_predictions
-from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 from test_svm import write_domain
 
 TOLERANCE = 1e-8

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import REPO
 from sertransfer.audit import ProtocolLeakError, audit_table, check_no_leaks, protocol_sets, summary
 from sertransfer.config import load_config

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
+
 from conftest import REPO, write_tone
 
 

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 import yaml
+
 from conftest import REPO
 from sertransfer.config import ConfigError, load_config, validate_config
 

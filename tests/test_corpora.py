@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+
 from conftest import SIX, write_tone
 from sertransfer.corpora import CORPORA, BadAudioError, CorpusRootError, get_corpus, ingest
 from sertransfer.corpora.iemocap import read_emo_evaluation

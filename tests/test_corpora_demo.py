@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import SIX
 from sertransfer.corpora import get_corpus, ingest
 from sertransfer.synthetic import generate_corpus

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from local_server import Server
 from sertransfer.download import ChecksumMismatch, DownloadError, download, sha256_file, verify_files
 

@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import SIX, write_tone
 from sertransfer.audio import read_audio
 from sertransfer.corpora import get_corpus, ingest

@@ -10,6 +10,7 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import REPO, SIX
 from sertransfer import figures
 from sertransfer.folds import write_folds

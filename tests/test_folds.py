@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from sertransfer.folds import assign_folds, domain_classes, folds_report, read_folds, write_folds
 
 

@@ -6,11 +6,15 @@ import re
 
 import pytest
 import yaml
+
 from workflow_run import planned_jobs, snakemake
 
 pytestmark = pytest.mark.slow
 
-DOWNSTREAM = re.compile(r"collect_metrics|table[2-5]|figure_\w+|report\w*|all")
+#: After Table 5, a dry run lists the export checkpoint and every export as possible reruns (it cannot know
+#: the checkpoint's result); a real run retrains an export only when its chosen configuration changed.
+EXPORTS = {"export_choices", "export_model"}
+DOWNSTREAM = re.compile(r"collect_metrics|table[2-5]|figure_\w+|report\w*|all|export_\w+")
 
 
 def dry_run(workdir, config, **edits):
@@ -57,7 +61,7 @@ def test_waveform_length_reruns_features_and_training_only(finished):
 
 
 #: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the UAR-with-CI figure, the report.
-ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "table5", "figure_uar_intervals", "report", "all"}
+ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "table5", "figure_uar_intervals", "report", "all", *EXPORTS}
 
 
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
@@ -68,7 +72,22 @@ def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
 
 def test_corrected_test_reruns_only_the_tables_that_compare(finished):
     jobs = dry_run(*finished, evaluate__test="corrected_t")
-    assert set(jobs) == {"table3", "table4", "table5", "figure_table3_gains", "figure_table4", "report", "all"}, jobs
+    assert set(jobs) == {"table3", "table4", "table5", "figure_table3_gains", "figure_table4", "report", "all",
+                         *EXPORTS}, jobs
+
+
+def test_an_unchanged_choice_does_not_retrain_the_exports(finished_copy):
+    workdir, config = finished_copy
+    models = sorted((workdir / "results" / "export").glob("*/model.keras"))
+    before = {path: path.stat().st_mtime_ns for path in models}
+    data = yaml.safe_load(config.read_text())
+    data.setdefault("evaluate", {})["test"] = "corrected_t"   # new p-values in Table 5, the same choices
+    edited = config.with_name("edited.yaml")
+    edited.write_text(yaml.safe_dump(data))
+    result = snakemake(workdir, "--cores", "2", "all", "--configfile", str(edited))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rule export_model" not in result.stdout + result.stderr
+    assert {path: path.stat().st_mtime_ns for path in models} == before and len(models) == 3
 
 
 def test_bootstrap_resamples_rerun_metrics_not_training(finished):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from conftest import REPO
 from sertransfer.config import load_config
 from sertransfer.network import WEIGHT_LAYERS, build_network, load_network

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+
 from conftest import REPO
 from sertransfer.config import load_config
 from sertransfer.network import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import REPO
 from sertransfer.config import load_config
 from sertransfer.plan import FinetuneJob, PretrainJob, build_plan, job_utterances

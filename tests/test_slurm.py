@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 import pytest
+
 from conftest import REPO
 from slurm_cluster import (
     JOBNAME_PREFIX,

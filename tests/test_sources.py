@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 import sertransfer.synthetic
 from sertransfer.archive import UnsafeArchiveError
 from sertransfer.atomic import atomic_directory
@@ -179,7 +180,7 @@ def generated(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
 
     def tiny(key: str, root: Path, *, seed: int, speakers: int, utterances_per_emotion: int,
-             duration_s: tuple[float, float]) -> int:
+             duration_s: tuple[float, float], style_map: dict | None = None) -> int:
         calls.append({"key": key, "seed": seed, "speakers": speakers})
         with atomic_directory(root) as temporary:
             for speaker in range(speakers):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+
 from sertransfer.statistics import (
     adjust,
     bootstrap_uar_interval,
@@ -101,6 +102,7 @@ def test_paired_difference_interval():
 
 def test_metrics_tables_from_predictions():
     import pandas as pd
+
     from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics
     from sertransfer.predictions import prediction_frame
 

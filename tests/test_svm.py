@@ -8,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.svm import SVC
+
 from conftest import REPO, SIX
 from sertransfer.baselines.common import class_probabilities, gamma_key, inner_splits, read_rows, resolve_gamma, uar
 from sertransfer.baselines.svm_is import run_svm_is, svm_is_job
@@ -15,7 +17,6 @@ from sertransfer.cli import main
 from sertransfer.config import load_config
 from sertransfer.folds import assign_folds, write_folds
 from sertransfer.predictions import ID_COLUMNS, probability_column, read_predictions
-from sklearn.svm import SVC
 
 FEATURES = 12
 SMALL_GRID = {"C": [1.0, 10.0], "gamma": ["scale", 0.01], "inner_folds": 3}

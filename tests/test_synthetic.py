@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from sertransfer.audio import read_audio
 from sertransfer.synthetic import CORPUS_KEYS, generate_corpus, plan_corpus
 from sertransfer.synthetic.avi import write_avi
@@ -262,3 +263,21 @@ def test_domains_differ(corpora: dict[str, tuple[Path, int]]) -> None:
         x = synthesize("neutral", voice, channel, 1.5, 1, rng_for("same"))[:, 0] / 32768.0
         spectra[key] = _centroid(x, channel.sample_rate)
     assert len({round(v, -1) for v in spectra.values()}) == 3
+
+
+def test_style_map_changes_how_a_label_is_voiced(tmp_path: Path) -> None:
+    from sertransfer.synthetic import generate_corpus
+
+    kwargs = {"seed": 4, "speakers": 1, "utterances_per_emotion": 1, "duration_s": (0.5, 0.5)}
+    generate_corpus("emodb", tmp_path / "plain", **kwargs)
+    generate_corpus("emodb", tmp_path / "swapped", style_map={"anger": "sadness"}, **kwargs)
+    names = sorted(p.name for p in (tmp_path / "plain" / "wav").glob("*.wav"))
+    anger = [n for n in names if n[5] == "W"]
+    others = [n for n in names if n[5] not in "W"]
+    assert anger and others
+    for name in anger:   # anger is now voiced in the sadness style: other audio
+        assert (tmp_path / "plain" / "wav" / name).read_bytes() != (tmp_path / "swapped" / "wav" / name).read_bytes()
+    for name in others:  # every other label is voiced as before
+        assert (tmp_path / "plain" / "wav" / name).read_bytes() == (tmp_path / "swapped" / "wav" / name).read_bytes()
+    with pytest.raises(ValueError, match="unknown speaking styles"):
+        generate_corpus("emodb", tmp_path / "bad", style_map={"anger": "rage"}, **kwargs)

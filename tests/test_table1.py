@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from conftest import REPO, SIX
 from sertransfer.corpora.base import IngestResult
 from sertransfer.folds import assign_folds, folds_report, write_folds

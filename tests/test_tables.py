@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import REPO
 from sertransfer.statistics import holm
 from sertransfer.tables.evidence import MetricsFiles, Statistics
+from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table2 import write_table2
 from sertransfer.tables.table3 import write_table3
 from sertransfer.tables.table4 import write_table4
@@ -373,3 +375,19 @@ def test_table5_and_table3_compare_with_their_references(tmp_path):
     table5 = write_table5(files, PAPER_DIR / "table5.csv", domains, ["S1", "S2"], approaches, True, *out, settings)
     chosen = table5[table5["selection"] != ""]
     assert chosen["p_value"].notna().all() and chosen["difference_ci_low"].notna().all()
+
+
+def test_a_finished_run_prints_where_its_outputs_are_and_table2(tmp_path):
+    from sertransfer.summary import finished_run_summary
+
+    assert finished_run_summary(tmp_path) == ""   # nothing printed before Table 2 exists
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1"])
+    table, _, _ = run_table(2, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1"])
+    (tmp_path / "results" / "tables").mkdir(parents=True)
+    (tmp_path / "table2.csv").rename(tmp_path / "results" / "tables" / "table2.csv")
+    (tmp_path / "results" / "report.html").write_text("<html/>")
+    text = finished_run_summary(tmp_path)
+    assert "results/tables" in text and "results/report.html" in text and "results/figures" not in text
+    emodb = table[(table["domain"] == "emodb") & (table["column"] == "CNN+LSTM")]["uar"].iloc[0]
+    line = next(line for line in text.splitlines() if line.startswith("Emo-DB"))
+    assert line.split()[-1] == paper_number(emodb) and "Mean" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import REPO, SIX
 from sertransfer.config import load_config
 from sertransfer.corpora import get_corpus, ingest
@@ -128,14 +129,15 @@ def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(con
     caches, folds = job_data.caches, {"rml": root / "rml-f.parquet"}
     run_finetune_set(units, stage(config, "finetune"), caches, folds, model, tmp_path / "pred", tmp_path / "hist",
                      threads=1)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("fold*")) == [
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("fold*")
+                  if not p.parts[-3].startswith("alone")) == [
         "hist/rml/fold0.json", "hist/rml/fold1.json", "pred/rml/fold0.parquet", "pred/rml/fold1.parquet"]
-    alone = tmp_path / "alone.parquet"   # a unit inside the set job == the same unit run on its own
-    run_finetune(units[1], stage(config, "finetune"), JobData({"rml": caches["rml"]}, folds), model, alone,
-                 tmp_path / "a.json",
-                 threads=1)
+    # a unit inside the set job == the same unit run in a set job of its own (the shared working copy is
+    # reset for every approach, so nothing carries over from the units before it)
+    run_finetune_set(units[1:], stage(config, "finetune"), caches, folds, model, tmp_path / "alone",
+                     tmp_path / "alone-hist", threads=1)
     pd.testing.assert_frame_equal(read_predictions(tmp_path / "pred" / "rml" / "fold1.parquet"),
-                                  read_predictions(alone))
+                                  read_predictions(tmp_path / "alone" / "rml" / "fold1.parquet"))
     with pytest.raises(ValueError, match="one pretrained model"):
         other = PretrainJob("other", "cnn_lstm", ("emodb",), None, ("rml",))
         run_finetune_set([*units, FinetuneJob(other, "rml", 0, "S2")], stage(config, "finetune"), caches, folds, model,
@@ -151,3 +153,31 @@ def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):
     second = run_target_only(job, settings, job_data, tmp_path / "b.parquet", tmp_path / "b.json", threads=1)
     pd.testing.assert_frame_equal(first, second)
     assert read_predictions(tmp_path / "a.parquet").equals(read_predictions(tmp_path / "b.parquet"))
+
+
+@pytest.mark.parametrize("name", ["A3", "A5", "A7"])
+def test_shared_finetuning_freezes_with_a_mask_and_trains_like_a_rebuilt_copy(config, name):
+    from sertransfer.training import fit
+    from sertransfer.transfer import SharedFinetuning
+
+    model = {**config["model"], "dropout": 0.0}   # no dropout: both executions draw the same steps
+    approach = config["transfer"]["approaches"][name]
+    pretrained = compile_network(build_network(model, LENGTH, 6), model)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, LENGTH)).astype(np.float32), rng.integers(0, 6, 40)
+    pretrained.fit(x[..., None], y, epochs=1, verbose=0)
+    settings = stage(config, "finetune").training
+    rebuilt = prepare_finetuning(pretrained, approach, model, seed=5)
+    fit(rebuilt, x, y, x[:8], y[:8], settings, seed=9)
+    session = SharedFinetuning(pretrained, model)
+    session.start(config["transfer"]["approaches"]["A2"], seed=1)   # a previous approach used the copy
+    fit(session.network, x, y, x[:8], y[:8], settings, seed=9)
+    mask = session.start(approach, seed=5)
+    assert {session.owner[id(v)] for v, m in zip(session.network.trainable_variables, mask) if m == 0} == \
+        set(approach["freeze"])
+    fit(session.network, x, y, x[:8], y[:8], settings, seed=9, gradient_mask=mask)
+    for layer in WEIGHT_LAYERS:
+        shared, copy = weights(session.network, layer), weights(rebuilt, layer)
+        if layer in approach["freeze"]:
+            assert same(shared, weights(pretrained, layer)), f"{name}: frozen {layer} moved"
+        assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(shared, copy)), f"{name}: {layer}"

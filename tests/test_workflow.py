@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from workflow_run import TINY_DOMAINS, copy_repository, snakemake
+import yaml
+
+from conftest import EMODB_2S
+from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -21,12 +27,12 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     workdir, config, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]
     table = pd.read_csv(workdir / "results" / "tables" / "table1.csv")
-    assert table["domain"].tolist() == TINY_DOMAINS
+    assert table["domain"].tolist() == RUN_DOMAINS
     assert (table["kept"] > 0).all()
     for domain in table["domain"]:
         manifest = pd.read_parquet(workdir / "data" / "manifests" / f"{domain}.parquet")
         assert len(manifest) == table.set_index("domain").loc[domain, "kept"]
-        assert (workdir / "data" / "raw" / domain).is_dir()
+        assert (workdir / "data" / "raw" / domain).is_dir() or domain == "lab"   # lab: a local corpus
     assert (workdir / "results" / "tables" / "table1.tex").read_text().startswith(r"\begin{table}")
     assert len(pd.read_csv(workdir / "results" / "tables" / "table1_vs_paper.csv")) == 6
     for domain in table["domain"]:
@@ -39,14 +45,14 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     finetuned = pd.read_parquet(workdir / "results" / "predictions" / "finetune" / "s2-rml" / "rml" / "fold1.parquet")
     assert sorted(finetuned["approach"].unique()) == [f"A{i}" for i in range(1, 9)]
     assert set(finetuned["utterance_id"].str.split("/").str[0]) == {"rml"}
-    assert (workdir / "results" / "models" / "pretrain" / "s2xemodb+iemocap.keras").is_file()
-    for predictions in ("svm_is/fold0.parquet", "asvm/emodb/fold1.parquet", "tt/iemocap/fold0.parquet"):
+    assert (workdir / "results" / "models" / "pretrain" / "s2xiemocap+lab.keras").is_file()
+    for predictions in ("svm_is/fold0.parquet", "asvm/lab/fold1.parquet", "tt/iemocap/fold0.parquet"):
         assert len(pd.read_parquet(workdir / "results" / "predictions" / predictions)) > 0
     for table in (2, 3, 4, 5):
         assert (workdir / "results" / "tables" / f"table{table}.csv").stat().st_size > 0
     figures = sorted(p.name for p in (workdir / "results" / "figures").glob("*.png"))
     expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png", "uar_intervals.png"}
-    expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in TINY_DOMAINS}
+    expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in RUN_DOMAINS}
     assert set(figures) == expected
     fold_metrics = pd.read_csv(workdir / "results" / "metrics" / "transfer.csv")
     assert {"uar", "wa", "macro_f1", "n"} <= set(fold_metrics.columns)
@@ -63,6 +69,68 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     assert audit.query("job.str.startswith('finetune/pooled')")["validation"].sum() > 0
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_a_corpus_described_by_a_table_is_a_domain_in_every_table(tiny_run):
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((workdir / "data" / "manifests" / "lab.report.json").read_text())
+    assert report["dropped_unmapped_labels"] == {"calm": 2} and report["kept"] == 20  # 4 clips x 5 emotions
+    manifest = pd.read_parquet(workdir / "data" / "manifests" / "lab.parquet")
+    assert set(manifest["source_label"]) == set(LAB_LABELS.values()) - {"calm"}
+    assert manifest["speaker"].nunique() >= 2 and set(manifest["gender"]) <= {"female", "male"}
+    if EMODB_2S.is_dir():  # the table lists real Emo-DB clips, renamed
+        assert set(manifest["sample_rate"]) == {22050} and (manifest["duration_s"] == 2.0).all()
+    tables = workdir / "results" / "tables"
+    assert "lab" in set(pd.read_csv(tables / "table1.csv")["domain"])
+    for number in (2, 3, 4, 5):
+        assert "lab" in set(pd.read_csv(tables / f"table{number}.csv", keep_default_na=False)["domain"]), number
+    table4 = pd.read_csv(tables / "table4.csv", keep_default_na=False)
+    assert "lab" in set(table4["excluded"])  # also a source left out of the others' pretraining
+
+
+def test_exported_models_predict_real_audio(tiny_run, tmp_path):
+    import numpy as np
+    import soundfile
+    import soxr
+
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    for domain in RUN_DOMAINS:
+        card = json.loads((workdir / "results" / "export" / domain / "model_card.json").read_text())
+        assert card["target"] == domain and card["configuration"]["approach"].startswith("A")
+        assert card["input"]["length"] == 8000 and len(card["config_sha256"]) == 64 and card["code_version"]
+        assert card["chosen_by"].startswith(("the best mean UAR", "export.fallback"))
+    card = json.loads((workdir / "results" / "export" / "lab" / "model_card.json").read_text())
+    assert set(card["classes"]) == {"anger", "disgust", "fear", "happiness", "sadness"}
+    lab = Path(yaml.safe_load(config.read_text())["corpora"]["lab"]["path"])
+    clips = sorted((lab / "audio").glob("*.wav"))[:2]   # real Emo-DB clips when the shared data is present
+    assert len(clips) == 2
+    samples, rate = soundfile.read(str(clips[0]), dtype="float32")
+    long = tmp_path / "long.wav"   # 3 clips end to end: longer than the input, several windows
+    soundfile.write(str(long), np.concatenate([samples] * 3), rate)
+    stereo = tmp_path / "stereo 44k.flac"   # stereo at 44.1 kHz, another container
+    resampled = soxr.resample(samples, rate, 44100)
+    soundfile.write(str(stereo), np.stack([resampled, 0.5 * resampled], axis=1), 44100)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not really audio")
+    silent = tmp_path / "silent.wav"
+    soundfile.write(str(silent), np.zeros(16000, np.float32), 16000)
+    out = tmp_path / "predictions.csv"
+    command = ["predict", str(workdir / "results" / "export" / "lab"), str(clips[0]), str(clips[1]), str(long),
+               str(stereo), str(broken), str(silent), "--out", str(out)]
+    ran = subprocess.run([sys.executable, "-m", "sertransfer", *command], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(workdir / "workflow")}, check=False)
+    assert ran.returncode == 1, ran.stderr   # two files failed, the others were predicted
+    rows = pd.read_csv(out, keep_default_na=False).set_index("file")
+    assert len(rows) == 6 and int(rows.loc[str(long), "windows"]) > 1 and int(rows.loc[str(clips[0]), "windows"]) >= 1
+    predicted = rows[rows["error"] == ""]
+    assert len(predicted) == 4 and set(predicted["emotion"]) <= set(card["classes"])
+    probabilities = predicted[[c for c in rows.columns if c.startswith("p_")]].astype(float)
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert rows.loc[str(broken), "error"].startswith("unreadable")
+    assert rows.loc[str(silent), "error"].startswith("silent")
+    assert "emotion" in ran.stdout and "broken.wav" in ran.stdout
 
 
 def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path):

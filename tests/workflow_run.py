@@ -14,6 +14,42 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "workflow", "config", "envs", "profiles", "pyproject.toml")
 TINY_DOMAINS = ["emodb", "iemocap", "rml"]
+#: The tiny run of the whole workflow: two demo corpora and a corpus described by a table (`lab`).
+RUN_DOMAINS = ["iemocap", "lab", "rml"]
+#: The table corpus's labels (words of its own) and how the config maps them.
+LAB_LABELS = {"W": "angry", "E": "disgusted", "A": "afraid", "F": "happy", "T": "sad", "N": "calm"}
+LAB_LABEL_MAP = {"angry": "anger", "disgusted": "disgust", "afraid": "fear", "happy": "happiness", "sad": "sadness",
+                 "calm": None}
+
+
+def build_table_corpus(root: Path, emodb: Path | None, per_label: int = 4) -> tuple[Path, bool]:
+    """A corpus of renamed Emo-DB clips with a files.csv (file, label, speaker, gender): (root, real audio?).
+
+    Real Emo-DB-2s clips when `emodb` holds them; otherwise clips of the synthetic Emo-DB generator.
+    """
+    import pandas as pd
+
+    source = emodb / "wav" if emodb is not None and (emodb / "wav").is_dir() else None
+    if source is None:
+        from sertransfer.synthetic import generate_corpus
+
+        source = root.parent / f"{root.name}-generated"
+        generate_corpus("emodb", source, seed=5, speakers=2, utterances_per_emotion=per_label,
+                        duration_s=(0.6, 0.9))
+        source = source / "wav"
+    rows, chosen = [], {code: 0 for code in LAB_LABELS}
+    (root / "audio").mkdir(parents=True, exist_ok=True)
+    for clip in sorted(source.glob("*.wav")):   # the first clips of each label, whoever speaks them
+        code, speaker = clip.name[5], clip.name[:2]
+        if code not in chosen or chosen[code] >= (per_label if code != "N" else 2):
+            continue
+        chosen[code] += 1
+        name = f"audio/clip_{len(rows):02d}.wav"
+        shutil.copy2(clip, root / name)
+        rows.append({"file": name, "label": LAB_LABELS[code], "speaker": f"spk{speaker}",
+                     "gender": "female" if int(speaker) in (8, 9, 13, 14, 16) else "male"})
+    pd.DataFrame(rows).to_csv(root / "files.csv", index=False)
+    return root, source.parent.name != f"{root.name}-generated"
 
 
 def copy_repository(target: Path) -> Path:

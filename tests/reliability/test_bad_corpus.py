@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile
+
 from conftest import EMODB_2S
 from workflow_run import copy_repository, snakemake, tiny_config
 

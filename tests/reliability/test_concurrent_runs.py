@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pytest
+
 from workflow_run import snakemake, snakemake_environment, snakemake_exe, table_snapshot
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+
 from workflow_run import snakemake, table_snapshot
 
 pytestmark = pytest.mark.slow

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from local_server import Server
 from workflow_run import copy_repository, snakemake, tiny_config
 

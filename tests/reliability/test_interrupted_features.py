@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from faults import fault, partials
+
 from workflow_run import planned_jobs, snakemake
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from faults import fault, partials
+
 from workflow_run import snakemake, table_snapshot
 
 pytestmark = pytest.mark.slow

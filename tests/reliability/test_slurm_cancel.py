@@ -12,6 +12,7 @@ import time
 
 import pandas as pd
 import pytest
+
 from slurm_cluster import JOBNAME_PREFIX, cancel_our_jobs, ci_overrides, default_partition, run_command
 from workflow_run import copy_repository, planned_jobs, snakemake_environment, snakemake_exe, tiny_config
 

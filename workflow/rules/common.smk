@@ -1,5 +1,6 @@
 # Input functions, settings and code fingerprints shared by the rules.
 # The job plan and the experiment vocabulary come from the package (sertransfer.plan, sertransfer.vocabulary).
+import json
 import os
 from dataclasses import asdict
 
@@ -159,6 +160,32 @@ def figures():
     ]
 
 
+def export_inputs(wildcards):
+    """Every domain's waveform cache and folds (after the export choices are made: a checkpoint)."""
+    checkpoints.export_choices.get()
+    return by_domain(DOMAINS)
+
+
+def export_choice(wildcards):
+    """The configuration chosen for one target's export (read from the export_choices checkpoint)."""
+    with open(checkpoints.export_choices.get().output[0], encoding="utf-8") as handle:
+        return json.load(handle)[wildcards.target]
+
+
+def export_mem_mb(wildcards, attempt):
+    """Memory of an export job: every domain's samples twice over, plus TensorFlow."""
+    return int(3000 + 2 * 2000 * len(DOMAINS) * config["features"]["waveform"]["length"] * 4 / 1e6) * attempt
+
+
+def export_settings():
+    """The config values an exported model depends on (its card records their digest)."""
+    return {"seed": config["seed"], "emotions": config["emotions"], "domains": DOMAINS,
+            "corpora": {d: config["corpora"][d] for d in DOMAINS}, "ingest": config["ingest"],
+            "waveform": config["features"]["waveform"], "min_duration_s": config["ingest"]["min_duration_s"],
+            "folds": config["folds"], "model": config["model"], "training": config["training"],
+            "approaches": config["transfer"]["approaches"]}
+
+
 def plan_settings():
     """The config keys the job plan is built from (a param: editing them re-audits the protocol)."""
     return {key: config[key] for key in ("domains", "folds", "transfer")}
@@ -179,5 +206,6 @@ def all_targets():
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
         "results/audit/protocol.csv",
+        *expand("results/export/{target}/model_card.json", target=DOMAINS),
         "results/report.html",
     ]

@@ -95,6 +95,17 @@ def read_audio(path: str | Path) -> Audio:
     return Audio(np.ascontiguousarray(samples), int(sample_rate))
 
 
+def read_any_audio(path: str | Path) -> Audio:
+    """Decode any file ffmpeg can read (soundfile first, ffmpeg for every other format or container)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"no such file: {path}")
+    try:
+        return read_audio(path)
+    except AudioError:
+        return read_with_ffmpeg(path)
+
+
 def audio_problem(audio: Audio, min_duration_s: float, silence_peak: float) -> str | None:
     """Name what is wrong with decoded audio (empty, nan, silent, too_short), or None when usable."""
     if audio.samples.size == 0:

@@ -180,6 +180,24 @@ def _asvm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    """`sertransfer predict MODEL AUDIO... [--out predictions.csv] [--windows]`; exit 1 if any file failed."""
+    from sertransfer.predict import ExportedModel, format_table, predict_files
+
+    model = ExportedModel.load(args.model)
+    frame = predict_files(model, args.audio, args.hop, per_window=args.windows)
+    print(format_table(frame))
+    if args.out:
+        from sertransfer import atomic
+
+        atomic.write_text(args.out, frame.to_csv(index=False))
+        print(f"wrote {args.out}")
+    failed = frame["error"].fillna("").ne("").sum()
+    if failed:
+        print(f"{failed} of {len(args.audio)} files could not be predicted (see the error column)", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _add_baseline_commands(commands: argparse._SubParsersAction) -> None:
     """Subcommands `svm-is` and `asvm` (grids, emotions and seed from the config file)."""
     svm_is = _with_config_parser(commands, "svm-is",
@@ -266,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a class with fewer than k utterances is dropped (and reported) or stops the command "
                             "(folds.rare_classes)")
     folds.set_defaults(run=_folds)
+
+    predict = _with_config_parser(commands, "predict", help="emotions of audio files from an exported model")
+    predict.add_argument("model", help="results/export/<target>/ (or its model.keras; model_card.json beside it)")
+    predict.add_argument("audio", nargs="+", help="audio files: any format and sample rate ffmpeg reads")
+    predict.add_argument("--out", help="also write the table as CSV here")
+    predict.add_argument("--windows", action="store_true", help="a row per window besides the file's average")
+    predict.add_argument("--hop", type=float, default=1.0, help="seconds between windows of a long file")
+    predict.set_defaults(run=_predict)
 
     fetch = _with_config_parser(commands, "fetch", help="make a configured corpus available (synthetic/download/...)")
     fetch.add_argument("domain")

@@ -59,6 +59,9 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     if errors:
         lines = [f"  - config key '{key_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid configuration (fix these keys, see config/README.md):\n" + "\n".join(lines))
+    if config["training"]["reuse_graph"] and config["training"]["run_eagerly"]:
+        raise ConfigError("invalid configuration: config key 'training.reuse_graph' needs compiled training steps; "
+                          "set training.run_eagerly: false")
     missing = [domain for domain in config["domains"] if domain not in config["corpora"]]
     if missing:
         raise ConfigError(

@@ -28,7 +28,7 @@ from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, predict
-from sertransfer.transfer import check_approaches, prepare_finetuning
+from sertransfer.transfer import SharedFinetuning, check_approaches, prepare_finetuning
 from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, finetune_experiment, pretrain_experiment
 
 log = logging.getLogger(__name__)
@@ -142,16 +142,21 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, ca
     if len(set_ids) != 1:
         raise ValueError(f"one fine-tuning set job takes the jobs of one pretrained model, not {sorted(set_ids)}")
     pretrained = load_network(str(model_path))
+    session = SharedFinetuning(pretrained, settings.model) if settings.reuse_graph else None
     with atomic.atomic_directory(predictions_dir) as predictions, atomic.atomic_directory(histories_dir) as histories:
         for job in jobs:
             data = JobData({job.target: caches[job.target]}, {job.target: folds[job.target]})
             run_finetune(job, settings, data, pretrained, unit_file(predictions, job, "parquet"),
-                         unit_file(histories, job, "json"), threads)
+                         unit_file(histories, job, "json"), threads, session)
 
 
 def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pretrained: keras.Model | str | Path,
-                 predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
-    """Evaluate A1 and fine-tune every other approach from one pretrained model on target fold k."""
+                 predictions_path: str | Path, history_path: str | Path, threads: int,
+                 session: SharedFinetuning | None = None) -> None:
+    """Evaluate A1 and fine-tune every other approach from one pretrained model on target fold k.
+
+    With a `session` (training.reuse_graph) every approach trains the session's working copy.
+    """
     emotions, approaches = settings.emotions, settings.approaches
     check_approaches(approaches)
     prepared = prepare(job, settings, data, threads, "finetune", job.pretrain.set_id, job.target, job.fold)
@@ -162,7 +167,12 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
     for name, approach in approaches.items():
         seed = job_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
-        if approach["finetune"]:
+        if approach["finetune"] and session is not None:
+            mask = session.start(approach, seed)
+            network = session.network
+            histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
+                                  seed, gradient_mask=mask).as_dict()
+        elif approach["finetune"]:
             network = prepare_finetuning(pretrained, approach, settings.model, seed, settings.run_eagerly)
             histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
                                   seed).as_dict()

@@ -34,6 +34,7 @@ class TrainingSettings:
     model: Mapping = field(hash=False)             # the `model:` block (architecture, execution, optimizer)
     validation_fraction: float = 0.1
     run_eagerly: bool = False
+    reuse_graph: bool = False
     training: StageSettings = StageSettings(32, 50, 5)
     approaches: Mapping | None = field(default=None, hash=False)  # fine-tuning only: `transfer.approaches`
 
@@ -45,7 +46,8 @@ class TrainingSettings:
         block = config["training"]
         return cls(stage=stage, seed=int(config["seed"]), emotions=tuple(config["emotions"]),
                    model=config["model"], validation_fraction=float(block["validation_fraction"]),
-                   run_eagerly=bool(block["run_eagerly"]), training=StageSettings(**block[stage]),
+                   run_eagerly=bool(block["run_eagerly"]), reuse_graph=bool(block["reuse_graph"]),
+                   training=StageSettings(**block[stage]),
                    approaches=config["transfer"]["approaches"] if stage == "finetune" else None)
 
     def as_params(self) -> dict:

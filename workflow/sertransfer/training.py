@@ -58,26 +58,30 @@ class TrainingHistory:
 _TRAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, int], tf.Tensor]:
+def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, int, np.ndarray], tf.Tensor]:
     """A compiled function that runs consecutive mini-batches of one chunk and returns their summed loss.
 
     Each mini-batch is one step of `train_on_batch` (forward with dropout, the compiled loss, the
     gradients of the trainable weights, one optimizer update); running several per call saves the
-    per-call work of Keras and of the Python loop.
+    per-call work of Keras and of the Python loop. The last argument scales each trainable variable's
+    gradient: 1 trains it, 0 keeps it exactly as it is (AdaDelta's update of a zero gradient is zero),
+    which lets one traced function serve every freezing approach of a fine-tuning job.
     """
     loss_function = keras.losses.SparseCategoricalCrossentropy()
-    network.optimizer.build(network.trainable_variables)
+    variables = network.trainable_variables
+    network.optimizer.build(variables)
     length = network.input_shape[1]
 
     @tf.function(input_signature=[tf.TensorSpec((None, length), tf.float32), tf.TensorSpec((None,), tf.int64),
-                                  tf.TensorSpec((), tf.int32)])
-    def train_chunk(x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+                                  tf.TensorSpec((), tf.int32), tf.TensorSpec((len(variables),), tf.float32)])
+    def train_chunk(x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
         total = tf.constant(0.0)
         for start in tf.range(0, tf.shape(x)[0], batch):
             x_batch, y_batch = x[start:start + batch, :, None], y[start:start + batch]
             with tf.GradientTape() as tape:
                 loss = loss_function(y_batch, network(x_batch, training=True))
-            network.optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)
+            gradients = tape.gradient(loss, variables)
+            network.optimizer.apply([g * mask[i] for i, g in enumerate(gradients)], variables)
             total += loss * tf.cast(tf.shape(y_batch)[0], tf.float32)
         return total
 
@@ -85,7 +89,7 @@ def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, in
 
 
 def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y: np.ndarray, order: np.ndarray,
-                batch: int, steps_per_call: int) -> float:
+                batch: int, steps_per_call: int, mask: np.ndarray) -> float:
     """Train one epoch over `order` in mini-batches; the mean training loss."""
     total = 0.0
     if trainer is None:  # eager networks (run_eagerly): one train_on_batch per mini-batch
@@ -97,7 +101,7 @@ def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y
         chunk = batch * steps_per_call
         for start in range(0, len(x), chunk):
             index = order[start:start + chunk]
-            total += float(trainer(x[index], y[index].astype(np.int64), np.int32(batch)))
+            total += float(trainer(x[index], y[index].astype(np.int64), np.int32(batch), mask))
     return total / max(1, len(x))
 
 
@@ -116,7 +120,8 @@ def validation_score(probabilities: np.ndarray, labels: np.ndarray, monitor: str
 
 
 def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-        settings: StageSettings, seed: int = 0, steps_per_call: int = 8) -> TrainingHistory:
+        settings: StageSettings, seed: int = 0, steps_per_call: int = 8,
+        gradient_mask: Sequence[float] | None = None) -> TrainingHistory:
     """Train with early stopping on the validation rows, restoring the best weights; return the history.
 
     `settings` is one `training.<stage>` block (batch_size, max_epochs, patience, monitor).
@@ -124,17 +129,22 @@ def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y
     then scores the validation rows (`monitor`: their loss, or their UAR). Training stops, as
     Keras's EarlyStopping does, once `patience` epochs in a row have not improved on the best score
     (patience 0: at the first epoch without improvement), and the weights of the best epoch are
-    restored. Without validation rows the training loss is monitored.
+    restored. Without validation rows the training loss is monitored. `gradient_mask` (one 0/1 per
+    trainable variable) freezes variables inside one compiled step (graph execution only).
     """
     rng = np.random.default_rng(seed)
     batch, patience, monitor = settings.batch_size, settings.patience, settings.monitor
     trainer = None if network.run_eagerly else _TRAINERS.get(network)
     if trainer is None and not network.run_eagerly:
         trainer = _TRAINERS[network] = _chunk_trainer(network)
+    if gradient_mask is not None and trainer is None:
+        raise ValueError("a gradient mask needs graph execution (training.run_eagerly: false)")
+    mask = np.ones(len(network.trainable_variables), np.float32) if gradient_mask is None else \
+        np.asarray(gradient_mask, dtype=np.float32)
     history = TrainingHistory()
     best_score, best_weights, waited = -math.inf, network.get_weights(), 0
     for epoch in range(1, settings.max_epochs + 1):
-        history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call))
+        history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call, mask))
         if len(x_val):
             probabilities = predict(network, x_val)
             history.val_loss.append(cross_entropy(probabilities, y_val))
@@ -166,10 +176,29 @@ def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
 
 
+#: The compiled inference function of each network (traced once, reused by later `predict` calls on it).
+_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _predictor(network: keras.Model) -> Callable[[np.ndarray], tf.Tensor]:
+    """A compiled inference call of `network` (a Keras call in eager mode costs tens of ms for a small network)."""
+    length = network.input_shape[1]
+
+    @tf.function(input_signature=[tf.TensorSpec((None, length), tf.float32)])
+    def infer(x: tf.Tensor) -> tf.Tensor:
+        return network(x[:, :, None], training=False)
+
+    return infer
+
+
 def predict(network: keras.Model, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Class probabilities (n, classes) in inference mode (direct calls in batches)."""
+    """Class probabilities (n, classes) in inference mode, in batches (compiled unless the network runs eagerly)."""
     if len(x) == 0:
         return np.zeros((0, network.output_shape[-1]), dtype=np.float32)
-    parts = [np.asarray(network(x[start:start + batch_size, :, None], training=False), dtype=np.float32)
+    if network.run_eagerly:
+        call = lambda batch: network(batch[:, :, None], training=False)  # noqa: E731
+    else:
+        call = _PREDICTORS.get(network) or _PREDICTORS.setdefault(network, _predictor(network))
+    parts = [np.asarray(call(np.ascontiguousarray(x[start:start + batch_size], dtype=np.float32)), dtype=np.float32)
              for start in range(0, len(x), batch_size)]
     return np.concatenate(parts)

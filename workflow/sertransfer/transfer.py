@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import keras
+import numpy as np
 
+from sertransfer.folds import derived_seed
 from sertransfer.network import WEIGHT_LAYERS, compile_network
 
 
@@ -29,9 +31,8 @@ def reinitialise(network: keras.Model, layer_names: list[str], seed: int) -> Non
         layer = network.get_layer(name)
         if not layer.weights:
             continue
-        config = layer.get_config()
-        fresh = layer.__class__.from_config({**config, "name": f"{name}_fresh"})
-        keras.utils.set_random_seed(seed + offset)
+        keras.utils.set_random_seed(seed + offset)  # before construction: initialisers draw their seeds then
+        fresh = layer.__class__.from_config({**layer.get_config(), "name": f"{name}_fresh"})
         fresh.build(layer.input.shape)
         layer.set_weights(fresh.get_weights())
 
@@ -50,3 +51,36 @@ def prepare_finetuning(pretrained: keras.Model, approach: Mapping, model: Mappin
 def _names(network: keras.Model) -> set[str]:
     """Layer names of a network."""
     return {layer.name for layer in network.layers}
+
+
+class SharedFinetuning:
+    """Every approach of a fine-tuning job on one working copy of the pretrained network (`training.reuse_graph`).
+
+    Instead of a new compiled copy per approach, the working copy is reset for each approach: the
+    pretrained weights, the approach's re-initialised layers, fresh optimizer state and reseeded
+    dropout; its frozen layers get a zero gradient mask, so that one traced training step serves every
+    approach and every unit of the job (AdaDelta leaves a variable with zero gradient exactly as it is).
+    Worth it for small networks, where tracing costs more than training; at full size, true freezing
+    (`prepare_finetuning`) skips the frozen layers' gradients and is faster.
+    """
+
+    def __init__(self, pretrained: keras.Model, model: Mapping) -> None:
+        self.pretrained_weights = pretrained.get_weights()
+        self.network = compile_network(keras.models.clone_model(pretrained), model, run_eagerly=False)
+        self.network.set_weights(self.pretrained_weights)
+        self.owner = {id(w): layer.name for layer in self.network.layers for w in layer.trainable_weights}
+        self.seed_generators = [layer.seed_generator for layer in self.network.layers
+                                if isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator)]
+
+    def start(self, approach: Mapping, seed: int) -> list[float]:
+        """Reset the working copy for `approach` (seeded); its gradient mask (0: frozen, 1: trained)."""
+        self.network.set_weights(self.pretrained_weights)
+        reinitialise(self.network, [n for n in approach.get("reinit", ()) if n in _names(self.network)], seed)
+        optimizer = self.network.optimizer
+        for variable in optimizer.variables:
+            if variable is not getattr(optimizer, "_learning_rate", None):
+                variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        for index, generator in enumerate(self.seed_generators):
+            generator.state.assign(np.array([derived_seed(seed, "dropout", index), 0], dtype=generator.state.dtype))
+        frozen = set(approach.get("freeze", ()))
+        return [0.0 if self.owner[id(v)] in frozen else 1.0 for v in self.network.trainable_variables]

@@ -10,6 +10,7 @@ channel), AVI containers from :mod:`.avi`. Every file is a pure function of
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import soundfile
 from sertransfer.atomic import atomic_directory
 from sertransfer.synthetic.avi import write_avi
 from sertransfer.synthetic.layouts import LAYOUTS, Clip, Layout, plan
-from sertransfer.synthetic.speech import Speaker, make_speaker, rng_for, synthesize
+from sertransfer.synthetic.speech import STYLES, Speaker, make_speaker, rng_for, synthesize
 
 #: The six corpus keys.
 CORPUS_KEYS: tuple[str, ...] = ("emodb", "emovo", "enterface", "iemocap", "afew", "rml")
@@ -57,15 +58,21 @@ def _voice(layout: Layout, seed: int, clip: Clip, cache: dict[str, Speaker]) -> 
 
 
 def generate_corpus(key: str, root: Path, *, seed: int, speakers: int, utterances_per_emotion: int,
-                    duration_s: tuple[float, float]) -> int:
+                    duration_s: tuple[float, float], style_map: Mapping[str, str] | None = None) -> int:
     """Write the demo corpus `key` (one of emodb, emovo, enterface, iemocap, afew, rml) under `root`
     (must not exist; built atomically via atomic_directory); return the number of audio files written.
 
     `speakers` is capped at the corpus's real speaker count (IEMOCAP: rounded up to whole
     sessions of two), `utterances_per_emotion` (per speaker and source label) at the number of
     distinct texts/sentences where the corpus has a fixed set (Emo-DB 260, EMOVO 14,
-    eNTERFACE 5). Every source label gets utterances, also those the pipeline drops.
+    eNTERFACE 5). Every source label gets utterances, also those the pipeline drops. `style_map`
+    changes how a label is spoken (its speaking style: a row of `speech.PROSODY`), e.g. a domain whose
+    culture voices anger as the others voice sadness.
     """
+    unknown = sorted(set((style_map or {}).values()) - set(STYLES))
+    if unknown:
+        raise ValueError(f"synthetic.style_map names unknown speaking styles {unknown}; known: {sorted(STYLES)}")
+    styles = dict(style_map or {})
     clips = plan_corpus(key, seed=seed, speakers=speakers,
                         utterances_per_emotion=utterances_per_emotion, duration_s=duration_s)
     layout = LAYOUTS[key]
@@ -76,7 +83,8 @@ def generate_corpus(key: str, root: Path, *, seed: int, speakers: int, utterance
         for clip in clips:
             path = temporary / clip.relpath
             path.parent.mkdir(parents=True, exist_ok=True)
-            samples = synthesize(clip.label.style, _voice(layout, seed, clip, voices), layout.channel,
+            samples = synthesize(styles.get(clip.label.style, clip.label.style), _voice(layout, seed, clip, voices),
+                                 layout.channel,
                                  clip.duration_s, clip.channels, rng_for(seed, key, clip.relpath, "audio"))
             if layout.container == "avi":
                 write_avi(path, samples, sample_rate)

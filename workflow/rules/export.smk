@@ -1,0 +1,51 @@
+# Export stage: for each target, the configuration Table 5 chose on validation, retrained on all of its data
+# (whole-domain pretraining, then fine-tuning on all of the target's utterances but a validation split), as
+# results/export/<target>/model.keras with model_card.json. `sertransfer predict` runs it on new audio.
+# The choices are a checkpoint: an export reruns when its target's chosen configuration changes (a param),
+# not whenever Table 5 is rewritten (a changed p-value column does not retrain a model).
+
+
+checkpoint export_choices:
+    input:
+        table5="results/tables/table5.csv",
+    output:
+        "results/export/choices.json",
+    params:
+        domains=DOMAINS,
+        fallback=config["export"]["fallback"],
+        code=code_fingerprint("sertransfer.export"),
+    log:
+        "logs/export/choices.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/export_choices.py"
+
+
+rule export_model:
+    input:
+        unpack(export_inputs),
+    output:
+        model="results/export/{target}/model.keras",
+        card="results/export/{target}/model_card.json",
+    params:
+        chosen=export_choice,
+        domains=DOMAINS,
+        pretrain=training_settings("pretrain"),
+        finetune=training_settings("finetune"),
+        export_config=export_settings(),
+        code=code_fingerprint("sertransfer.export"),
+    threads: config["training"]["threads"]
+    log:
+        "logs/export/{target}.log",
+    resources:
+        mem_mb=export_mem_mb,
+        runtime=720,
+        gpu=TRAIN_GPUS,
+    conda:
+        TRAIN_ENV
+    script:
+        "../scripts/export_model.py"

@@ -1,0 +1,26 @@
+"""Rule export_model: the validation-chosen configuration of one target, retrained for use, with its card."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
+
+from sertransfer.export import model_card, train_deployable, write_export
+from sertransfer.folds import domain_classes
+from sertransfer.jobs import JobData
+from sertransfer.rulelog import logged
+from sertransfer.settings import TrainingSettings
+
+with logged(snakemake.log[0]) as log:
+    target, domains, chosen = snakemake.wildcards.target, list(snakemake.params.domains), snakemake.params.chosen
+    data = JobData({d: snakemake.input[f"cache_{d}"] for d in domains},
+                   {d: snakemake.input[f"folds_{d}"] for d in domains})
+    pretrain = TrainingSettings.from_params(snakemake.params.pretrain)
+    network, seen = train_deployable(target, chosen, domains, pretrain,
+                                     TrainingSettings.from_params(snakemake.params.finetune), data, snakemake.threads)
+    settings = snakemake.params.export_config
+    card = model_card(target, chosen, domain_classes(snakemake.input[f"folds_{target}"]), list(pretrain.emotions),
+                      settings["waveform"], settings["min_duration_s"], seen, settings,
+                      repository=Path(snakemake.scriptdir).parents[1])
+    write_export(network, card, Path(snakemake.output.model).parent)
+    log.info("exported %s (%s) to %s", target, chosen["label"], snakemake.output.model)

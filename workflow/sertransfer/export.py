@@ -1,0 +1,161 @@
+"""Deployable models: each target's configuration chosen on validation, retrained on all its data for use.
+
+The configuration is the one Table 5 chose on validation UAR for the target (scenario, approach,
+excluded source). It is trained again without holding out a test fold: the pretraining set takes every
+utterance of its domains (S1: every domain but the excluded source; S2: also without the target), each
+domain holding out its whole-domain validation split for early stopping; then the approach fine-tunes
+on all of the target's utterances but that same split (A1 keeps the pretrained model). The result,
+`model.keras`, travels with `model_card.json`: what it is, how it was chosen, what it expects, how
+well the configuration did under cross-validation, and the config and code it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+from sertransfer import atomic
+from sertransfer.fingerprint import code_fingerprint
+from sertransfer.jobs import JobData, PreparedJob, new_network
+from sertransfer.plan import PretrainJob, job_seed
+from sertransfer.sets import all_ids, domain_validation_ids
+from sertransfer.settings import TrainingSettings
+from sertransfer.training import configure_runtime, fit
+from sertransfer.transfer import prepare_finetuning
+from sertransfer.vocabulary import CNN_LSTM
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME, CARD_NAME = "model.keras", "model_card.json"
+
+
+#: How the configuration was chosen, as the card says it.
+CHOSEN_ON_VALIDATION = ("the best mean UAR on the validation splits of the target's training folds among the "
+                        "configurations of Table 5 (never on test results)")
+
+
+def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -> dict:
+    """Table 5's configuration chosen on validation for `target`: scenario, approach, excluded, its UARs.
+
+    A target without validation utterances (tiny data) gets `fallback` (`export.fallback`), said so.
+    """
+    rows = table5[(table5["domain"] == target) & (table5["selection"] == "validation")]
+    if rows.empty or not str(rows["configuration"].iloc[0]):
+        log.warning("Table 5 chose no configuration on validation for %s: exporting export.fallback %s", target,
+                    dict(fallback))
+        label = f"{fallback['scenario']}-{fallback['approach']}"
+        return {"scenario": fallback["scenario"], "approach": fallback["approach"], "excluded": "", "label": label,
+                "chosen_by": f"export.fallback ({label}): the target has no validation utterances to choose on",
+                "validation_uar": None, "test_uar": None, "uar_ci_low": None, "uar_ci_high": None, "n_folds": None}
+    row = rows.iloc[0]
+
+    def number(key: str) -> float | None:
+        value = row.get(key)
+        return None if value is None or pd.isna(value) else float(value)
+
+    return {"scenario": str(row["scenario"]), "approach": str(row["approach"]),
+            "excluded": str(row["excluded"] or ""), "label": str(row["configuration"]),
+            "chosen_by": CHOSEN_ON_VALIDATION,
+            "validation_uar": number("validation_uar"), "test_uar": number("uar"),
+            "uar_ci_low": number("uar_ci_low"), "uar_ci_high": number("uar_ci_high"),
+            "n_folds": None if pd.isna(row.get("n_folds")) else int(row["n_folds"])}
+
+
+def export_sets(domains: list[str], target: str, chosen: Mapping) -> PretrainJob:
+    """The whole-domain pretraining set of the chosen configuration."""
+    left_out = {chosen["excluded"]} - {""}
+    if chosen["scenario"] == "S2":
+        left_out.add(target)
+    return PretrainJob(f"export-{target}", CNN_LSTM, tuple(d for d in domains if d not in left_out), None,
+                       tuple(sorted(left_out)))
+
+
+def target_split(data: JobData, target: str, settings: TrainingSettings) -> tuple[list[str], list[str]]:
+    """All of the target's utterances but its whole-domain validation split, and that split."""
+    validation = domain_validation_ids(data.folds, data.labels, target, None, settings.validation_fraction,
+                                       settings.seed)
+    held = set(validation)
+    return [u for u in all_ids(data.folds, [target]) if u not in held], validation
+
+
+def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain: TrainingSettings,
+                     finetune: TrainingSettings, data: JobData, threads: int) -> tuple[keras.Model, dict]:
+    """Pretrain on whole domains and fine-tune the chosen approach on the target; the model and what it saw."""
+    from sertransfer.plan import job_utterances
+
+    job = export_sets(domains, target, chosen)
+    seed = job_seed(pretrain.seed, "export", target)
+    configure_runtime(seed, threads)
+    split = job_utterances(job, data.folds, data.labels, seed=pretrain.seed,
+                           validation_fraction=pretrain.validation_fraction)
+    x, y = data.arrays(split["train"], pretrain.emotions)
+    x_val, y_val = data.arrays(split["validation"], pretrain.emotions)
+    prepared = PreparedJob(seed, split, x, y, x_val, y_val)
+    network = new_network(pretrain, data, prepared.x, CNN_LSTM)
+    log.info("export %s: pretraining %s on %d utterances of %s", target, chosen["label"], len(x), job.domains)
+    fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, pretrain.training, seed)
+    approach = finetune.approaches[chosen["approach"]]
+    fit_ids, validation_ids = target_split(data, target, finetune)
+    seen = {"pretraining_domains": list(job.domains), "pretraining_utterances": len(x),
+            "finetuning_utterances": 0, "validation_utterances": len(validation_ids)}
+    if approach.get("finetune", True):
+        seed = job_seed(finetune.seed, "export", target, chosen["approach"])
+        configure_runtime(seed, threads)
+        network = prepare_finetuning(network, approach, finetune.model, seed, finetune.run_eagerly)
+        x, y = data.arrays(fit_ids, finetune.emotions)
+        x_val, y_val = data.arrays(validation_ids, finetune.emotions)
+        fit(network, x, y, x_val, y_val, finetune.training, seed)
+        seen["finetuning_utterances"] = len(fit_ids)
+    return network, seen
+
+
+def config_digest(config: Mapping) -> str:
+    """sha256 of the configuration as canonical JSON."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def code_version(repository: Path | None = None) -> str:
+    """`git describe` of the checkout when there is one, and the package's code fingerprint."""
+    fingerprint = code_fingerprint("sertransfer.export")[:16]
+    try:
+        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=repository, capture_output=True,
+                                   text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        described = "not a git checkout"
+    return f"{described} (code {fingerprint})"
+
+
+def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[str], waveform: Mapping,
+               min_duration_s: float, seen: Mapping, config: Mapping, repository: Path | None = None) -> dict:
+    """Everything a user of the model needs to know, as JSON."""
+    return {
+        "target": target,
+        "configuration": {key: chosen[key] for key in ("scenario", "approach", "excluded", "label")},
+        "chosen_by": chosen["chosen_by"],
+        "cross_validation": {"test_uar": chosen["test_uar"], "uar_ci_low": chosen["uar_ci_low"],
+                             "uar_ci_high": chosen["uar_ci_high"], "validation_uar": chosen["validation_uar"],
+                             "folds": chosen["n_folds"]},
+        "classes": classes,
+        "outputs": emotions,
+        "input": {"sample_rate": waveform["sample_rate"], "length": waveform["length"], "crop": waveform["crop"],
+                  "pad": waveform["pad"], "standardize": waveform["standardize"], "min_duration_s": min_duration_s},
+        "training": dict(seen),
+        "config_sha256": config_digest(config),
+        "code_version": code_version(repository),
+    }
+
+
+def write_export(network: keras.Model, card: Mapping, directory: str | Path) -> None:
+    """Write model.keras and model_card.json into `directory`, each atomically (card last)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(directory / MODEL_NAME) as temporary:
+        network.save(temporary)
+    atomic.write_text(directory / CARD_NAME, json.dumps(card, indent=2) + "\n")

@@ -1,0 +1,120 @@
+"""Emotions of new audio files from an exported model (`sertransfer predict MODEL AUDIO...`).
+
+Each file is decoded (any format and rate ffmpeg reads; mono or multi-channel), mixed to mono,
+resampled and standardized as the model card says, then cut into windows of the model's input length
+(hop `--hop` seconds; a shorter file is padded as in training). The window probabilities are averaged;
+the emotion is their argmax over the classes the model's target has (as the evaluation scored it). A
+file that cannot be read, is silent or shorter than the card's minimum duration gets a row with the
+reason instead, and the others are still predicted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soxr
+
+from sertransfer.audio import AudioError, audio_problem, read_any_audio
+from sertransfer.export import CARD_NAME, MODEL_NAME
+from sertransfer.features.waveform import NATIVE_RATE, fit_length, standardize_utterance
+from sertransfer.predictions import probability_column
+
+#: Peak at or below which a file counts as silent (the ingest default).
+SILENCE_PEAK = 1e-4
+
+
+@dataclass(frozen=True)
+class ExportedModel:
+    """A loaded exported model and its card."""
+
+    network: object
+    card: Mapping
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExportedModel:
+        """From `model.keras` (its card beside it) or the export directory holding both."""
+        from sertransfer.network import load_network
+
+        path = Path(path)
+        model = path / MODEL_NAME if path.is_dir() else path
+        card_path = model.with_name(CARD_NAME)
+        if not model.is_file():
+            raise FileNotFoundError(f"no exported model at {model}; run the workflow (results/export/<target>/)")
+        if not card_path.is_file():
+            raise FileNotFoundError(f"{model} has no {CARD_NAME} beside it; export it again with the workflow")
+        return cls(load_network(str(model)), json.loads(card_path.read_text(encoding="utf-8")))
+
+
+def model_input(samples: np.ndarray, native_rate: int, card_input: Mapping) -> np.ndarray:
+    """A whole file as the network sees it before windowing: mono, resampled, standardized as in training."""
+    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+    rate = card_input["sample_rate"]
+    if rate != NATIVE_RATE and native_rate != rate:
+        mono = soxr.resample(mono.astype(np.float32), native_rate, int(rate), quality="HQ")
+    return standardize_utterance(mono) if card_input["standardize"] == "utterance" else mono.astype(np.float32)
+
+
+def windows(signal: np.ndarray, card_input: Mapping, hop: int) -> tuple[np.ndarray, list[int]]:
+    """The input-length windows of a signal (n, length) and their start samples; one padded window if short."""
+    length = int(card_input["length"])
+    if signal.size <= length:
+        return fit_length(signal, length, card_input["crop"], card_input["pad"])[None, :], [0]
+    starts = list(range(0, signal.size - length + 1, max(1, hop)))
+    if starts[-1] != signal.size - length:  # the end of the file is always covered
+        starts.append(signal.size - length)
+    return np.stack([signal[s:s + length] for s in starts]).astype(np.float32), starts
+
+
+def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: float,
+                  per_window: bool = False) -> pd.DataFrame:
+    """One row per file (and per window with `per_window`): emotion and six probabilities, or the error."""
+    from sertransfer.training import predict
+
+    card_input, emotions, classes = model.card["input"], list(model.card["outputs"]), list(model.card["classes"])
+    rate = card_input["sample_rate"]
+    rows = []
+    for path in map(Path, paths):
+        base = {"file": str(path)}
+        try:
+            audio = read_any_audio(path)
+        except (AudioError, OSError) as error:
+            rows.append({**base, "error": f"unreadable: {error}"})
+            continue
+        problem = audio_problem(audio, float(card_input.get("min_duration_s", 0.25)), SILENCE_PEAK)
+        if problem is not None:
+            rows.append({**base, "error": f"{problem.replace('_', ' ')} ({audio.duration_s:.2f} s)"})
+            continue
+        signal = model_input(audio.samples, audio.sample_rate, card_input)
+        step = int(hop_s * (audio.sample_rate if rate == NATIVE_RATE else rate))
+        batch, starts = windows(signal, card_input, step)
+        probabilities = predict(model.network, batch)
+        seconds = audio.sample_rate if rate == NATIVE_RATE else rate
+        if per_window:
+            for start, row in zip(starts, probabilities):
+                rows.append({**base, "window_start_s": start / seconds, **_labelled(row, emotions, classes)})
+        rows.append({**base, "windows": len(starts), **_labelled(probabilities.mean(axis=0), emotions, classes)})
+    columns = ["file", *(["window_start_s"] if per_window else []), "windows", "emotion",
+               *(probability_column(e) for e in emotions), "error"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def _labelled(probabilities: np.ndarray, emotions: Sequence[str], classes: Sequence[str]) -> dict:
+    """The emotion (argmax over the model's classes) and every probability."""
+    scored = [emotions.index(c) for c in classes]
+    emotion = emotions[scored[int(np.argmax(probabilities[scored]))]]
+    return {"emotion": emotion, **{probability_column(e): float(p) for e, p in zip(emotions, probabilities)},
+            "error": ""}
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    """The predictions as a plain-text table for the terminal."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column.startswith("p_"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    return shown.fillna("").to_string(index=False)

@@ -1,0 +1,34 @@
+"""What a finished run prints: where its outputs are, and Table 2 as text (the Snakefile's onsuccess)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sertransfer.tables.latex import paper_number
+
+#: The outputs a finished run points to, in the order it lists them.
+OUTPUTS = (("Tables 1-5 (CSV, LaTeX, vs the paper)", "results/tables"), ("Figures", "results/figures"),
+           ("Report", "results/report.html"), ("Protocol audit", "results/audit/protocol.csv"),
+           ("Exported models (sertransfer predict)", "results/export"), ("Metrics", "results/metrics"))
+
+
+def table2_text(path: Path) -> str:
+    """Table 2 (mean test UAR per domain and model) as a plain-text table."""
+    table = pd.read_csv(path)
+    wide = table.pivot(index="dataset", columns="column", values="uar")
+    wide = wide[[c for c in ("SVM-IS", "CNN", "CNN+LSTM") if c in wide.columns]]
+    wide.loc["Mean"] = wide.mean()
+    return wide.map(paper_number).to_string()
+
+
+def finished_run_summary(workdir: Path) -> str:
+    """The lines printed at the end of a successful run (empty when the run did not make Table 2)."""
+    table2 = workdir / "results" / "tables" / "table2.csv"
+    if not table2.is_file():
+        return ""
+    lines = ["", "Finished. Outputs:"]
+    lines += [f"  {name:<40} {path}" for name, path in OUTPUTS if (workdir / path).exists()]
+    lines += ["", "Table 2: UAR without domain adaptation (mean over the test folds)", table2_text(table2), ""]
+    return "\n".join(lines)
