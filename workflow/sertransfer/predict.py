@@ -100,7 +100,9 @@ def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: floa
         rows.append({**base, "windows": len(starts), **_labelled(probabilities.mean(axis=0), emotions, classes)})
     columns = ["file", *(["window_start_s"] if per_window else []), "windows", "emotion",
                *(probability_column(e) for e in emotions), "error"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    frame["windows"] = frame["windows"].astype("Int64")   # a count; empty (not NaN) for files that failed
+    return frame
 
 
 def _labelled(probabilities: np.ndarray, emotions: Sequence[str], classes: Sequence[str]) -> dict:

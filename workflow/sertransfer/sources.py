@@ -88,6 +88,7 @@ def synthetic_settings(domain: str, corpus: dict, *, seed: int, synthetic_defaul
     settings["utterances_per_emotion"] = int(merged["utterances_per_emotion"])
     settings["duration_s"] = [float(x) for x in merged["duration_s"]]
     settings["style_map"] = dict(sorted((merged.get("style_map") or {}).items()))
+    settings["expressiveness"] = float(merged.get("expressiveness", 1.0))
     settings["generator"] = code_fingerprint("sertransfer.synthetic")
     return settings
 
@@ -125,7 +126,8 @@ def _prepare_synthetic(domain: str, corpus: dict, root: Path, settings: dict) ->
         staging = staging_parent / root.name
         files = generate_corpus(settings["layout"], staging, seed=settings["seed"], speakers=settings["speakers"],
                                 utterances_per_emotion=settings["utterances_per_emotion"],
-                                duration_s=tuple(settings["duration_s"]), style_map=settings["style_map"])
+                                duration_s=tuple(settings["duration_s"]), style_map=settings["style_map"],
+                                expressiveness=settings["expressiveness"])
         # stamp before the rename: the root never exists without it (else it would look foreign)
         write_text(staging / SYNTHETIC_STAMP, json.dumps({"settings": settings, "files": files}, indent=2) + "\n")
         if root.exists() or root.is_symlink():

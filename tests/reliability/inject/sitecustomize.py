@@ -7,7 +7,8 @@ fault is armed; it creates the marker when it fires and then kills its own proce
 OOM killer or a node failure would: no exception handler, no `finally`, no atexit runs.
 
 Faults:
-  training-batch  after the first mini-batch update of a training job (mid-epoch: the epoch never ends)
+  training-batch  after the first mini-batch update (eager) or compiled chunk of mini-batch updates of a
+                  training job (mid-epoch: the epoch's end, its history and checkpoint never come)
   parquet-write   after the first row group of a feature cache went to disk (mid-write: no footer yet)
 Nothing of the workflow's own code is changed; the hooks wrap library calls after the module is imported.
 """
@@ -42,6 +43,19 @@ def _arm(module, fault: str, marker: Path) -> None:
             return result
 
         model.train_on_batch = train_on_batch
+        make_trainer = module._chunk_trainer   # compiled networks: a traced function runs a chunk of mini-batches
+
+        def chunk_trainer(network):
+            trainer = make_trainer(network)
+
+            def train_chunk(*args, **kwargs):
+                result = trainer(*args, **kwargs)
+                _die(marker, "killed after the first training batch (the first compiled chunk of mini-batches)")
+                return result
+
+            return train_chunk
+
+        module._chunk_trainer = chunk_trainer
     elif fault == "parquet-write":
         writer = module.pq.ParquetWriter
         original = writer.write_table

@@ -58,7 +58,8 @@ def _voice(layout: Layout, seed: int, clip: Clip, cache: dict[str, Speaker]) -> 
 
 
 def generate_corpus(key: str, root: Path, *, seed: int, speakers: int, utterances_per_emotion: int,
-                    duration_s: tuple[float, float], style_map: Mapping[str, str] | None = None) -> int:
+                    duration_s: tuple[float, float], style_map: Mapping[str, str] | None = None,
+                    expressiveness: float = 1.0) -> int:
     """Write the demo corpus `key` (one of emodb, emovo, enterface, iemocap, afew, rml) under `root`
     (must not exist; built atomically via atomic_directory); return the number of audio files written.
 
@@ -67,7 +68,8 @@ def generate_corpus(key: str, root: Path, *, seed: int, speakers: int, utterance
     distinct texts/sentences where the corpus has a fixed set (Emo-DB 260, EMOVO 14,
     eNTERFACE 5). Every source label gets utterances, also those the pipeline drops. `style_map`
     changes how a label is spoken (its speaking style: a row of `speech.PROSODY`), e.g. a domain whose
-    culture voices anger as the others voice sadness.
+    culture voices anger as the others voice sadness. `expressiveness` scales every emotion's distance
+    from neutral speech (actors who exaggerate: > 1).
     """
     unknown = sorted(set((style_map or {}).values()) - set(STYLES))
     if unknown:
@@ -85,7 +87,8 @@ def generate_corpus(key: str, root: Path, *, seed: int, speakers: int, utterance
             path.parent.mkdir(parents=True, exist_ok=True)
             samples = synthesize(styles.get(clip.label.style, clip.label.style), _voice(layout, seed, clip, voices),
                                  layout.channel,
-                                 clip.duration_s, clip.channels, rng_for(seed, key, clip.relpath, "audio"))
+                                 clip.duration_s, clip.channels, rng_for(seed, key, clip.relpath, "audio"),
+                                 expressiveness=expressiveness)
             if layout.container == "avi":
                 write_avi(path, samples, sample_rate)
             else:

@@ -213,12 +213,39 @@ def _plan_syllables(rng: np.random.Generator, style: Prosody, rate: float, durat
     return plan
 
 
+#: Prosody fields that scale multiplicatively (their expressiveness is taken on a log scale).
+_LOG_FIELDS = ("f0_scale", "rate_hz", "tilt_hz", "drive")
+#: Valid ranges of the prosody fields after scaling.
+_LIMITS = {"peak": (0.45, 0.9), "creak": (0.0, 0.9), "breath": (0.0, 0.5), "pause": (0.0, 0.6),
+           "open_quotient": (0.3, 0.85), "jitter": (0.0, 0.08), "shimmer": (0.0, 0.3), "f0_range_st": (0.2, 12.0)}
+
+
+def expressed(style: Prosody, expressiveness: float) -> Prosody:
+    """A style exaggerated (> 1) or toned down (< 1) around neutral speech: each field's distance to neutral
+    scaled by `expressiveness` (on a log scale for f0, rate, tilt and effort), kept within valid ranges."""
+    if expressiveness == 1.0:
+        return style
+    neutral, fields = PROSODY["neutral"], {}
+    for name in Prosody.__dataclass_fields__:
+        value, base = getattr(style, name), getattr(neutral, name)
+        if name in _LOG_FIELDS:
+            scaled = float(np.exp(np.log(base) + expressiveness * (np.log(value) - np.log(base))))
+        else:
+            scaled = base + expressiveness * (value - base)
+        low, high = _LIMITS.get(name, (-np.inf, np.inf))
+        fields[name] = float(np.clip(scaled, low, high))
+    return Prosody(**fields)
+
+
 def synthesize(style_name: str, speaker: Speaker, channel: Channel, duration_s: float,
-               channels: int, rng: np.random.Generator) -> np.ndarray:
-    """One clip as int16 samples shaped (frames, channels) at ``channel.sample_rate``."""
+               channels: int, rng: np.random.Generator, expressiveness: float = 1.0) -> np.ndarray:
+    """One clip as int16 samples shaped (frames, channels) at ``channel.sample_rate``.
+
+    `expressiveness` exaggerates (> 1) or tones down (< 1) every emotion's prosody around neutral speech.
+    """
     if style_name == AMBIGUOUS:
         style_name = _AMBIGUOUS_POOL[int(rng.integers(len(_AMBIGUOUS_POOL)))]
-    style = PROSODY[style_name]
+    style = expressed(PROSODY[style_name], expressiveness)
     sr = channel.sample_rate
     n = max(round(duration_s * sr), 16)
     duration = n / sr
