@@ -5,7 +5,7 @@ job count, how many jobs started TensorFlow (the training rules), and, as the ma
 reader can scale, the median wall time of the paper DAG's dry run. With `--twice` the demo runs in two
 fresh copies and their tables are compared byte for byte (determinism).
 
-Run on an otherwise idle machine: `.venv/bin/python benchmarks/demo_run.py [--twice]`
+Run on an otherwise idle machine: `.venv/bin/python benchmarks/demo_run.py [--twice] [--keep DIR]`
 -> benchmarks/results/demo_run.csv
 """
 
@@ -59,6 +59,7 @@ def run_demo(workdir: Path) -> dict:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = result.stdout + result.stderr
+    (workdir / "demo_run.out").write_text(output)   # what a user sees, kept with --keep
     if result.returncode != 0:
         sys.exit(f"demo failed (exit {result.returncode}):\n{output[-3000:]}")
     steps = re.findall(r"(\d+) of (\d+) steps \(100%\) done", output)
@@ -73,12 +74,17 @@ def main() -> None:
     """Run the demo (once, or twice to compare the tables) and write benchmarks/results/demo_run.csv."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--twice", action="store_true", help="run in two fresh copies and compare the tables")
+    parser.add_argument("--keep", type=Path, help="run the (first) demo in this new folder and keep its results")
     args = parser.parse_args()
     speed = paper_dryrun_s()
     runs = []
-    for _ in range(2 if args.twice else 1):
-        with tempfile.TemporaryDirectory(prefix="sertransfer-demo-") as scratch:
-            runs.append(run_demo(Path(scratch)))
+    for attempt in range(2 if args.twice else 1):
+        if args.keep and attempt == 0:
+            args.keep.mkdir(parents=True)
+            runs.append(run_demo(args.keep))
+        else:
+            with tempfile.TemporaryDirectory(prefix="sertransfer-demo-") as scratch:
+                runs.append(run_demo(Path(scratch)))
         print({k: v for k, v in runs[-1].items() if k != "tables"}, flush=True)
     identical = all(run["tables"] == runs[0]["tables"] for run in runs)
     if args.twice:

@@ -281,3 +281,27 @@ def test_style_map_changes_how_a_label_is_voiced(tmp_path: Path) -> None:
         assert (tmp_path / "plain" / "wav" / name).read_bytes() == (tmp_path / "swapped" / "wav" / name).read_bytes()
     with pytest.raises(ValueError, match="unknown speaking styles"):
         generate_corpus("emodb", tmp_path / "bad", style_map={"anger": "rage"}, **kwargs)
+
+
+def test_no_emotion_given_away_by_length_or_level(tmp_path: Path) -> None:
+    """A classifier on a clip's duration, RMS level or peak level alone stays far from what prosody gives."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    root = tmp_path / "emodb"
+    generate_corpus("emodb", root, seed=3, speakers=4, utterances_per_emotion=6, duration_s=(1.0, 1.5),
+                    expressiveness=1.6)
+    codes = {"W": "anger", "E": "disgust", "A": "fear", "F": "happiness", "T": "sadness"}
+    cues, labels = [], []
+    for path in sorted(root.rglob("*.wav")):
+        if path.name[5] in codes:
+            samples = read_audio(path).samples
+            cues.append([len(samples), np.log(np.sqrt(np.mean(samples ** 2))), np.log(np.max(np.abs(samples)))])
+            labels.append(codes[path.name[5]])
+    cues, labels = np.array(cues), np.array(labels)
+    assert len(labels) == 4 * 6 * 5
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    for column, name in enumerate(("duration", "RMS level", "peak level")):
+        predicted = cross_val_predict(LinearDiscriminantAnalysis(), cues[:, [column]], labels, cv=folds)
+        assert balanced_accuracy_score(labels, predicted) < 0.45, name   # chance .20; before the gain: RMS .78

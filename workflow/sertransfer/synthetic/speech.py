@@ -12,7 +12,8 @@ A clip is built as follows (everything vectorised with numpy/scipy, all randomne
 4. a one-pole spectral-tilt low-pass (from the emotion), then a cascade of 2nd-order formant
    resonators F1-F5 that change per syllable, plus fricative-like onset noise;
 5. the domain channel: room reverberation, microphone colouring, band-pass, vocal-effort
-   saturation and peak normalisation to the emotion's level, then additive background (white
+   saturation and peak normalisation to the emotion's level, a random recording gain per take (up to
+   12 dB down, so that a clip's level does not give its emotion away), then additive background (white
    noise, mains hum, music bed) and, for stereo corpora, a second slightly delayed channel.
 """
 
@@ -64,6 +65,10 @@ PROSODY: dict[str, Prosody] = {
     "frustration": Prosody(1.15, 2.5, -1.5, 0.0, 5.0, 0.75, 3000, 0.010, 0.06, 0.05, 0.05, 0.10, 0.50, 1.8),
     "other":       Prosody(1.05, 3.0, -1.0, 1.0, 4.8, 0.65, 2000, 0.008, 0.05, 0.03, 0.06, 0.12, 0.58, 0.8),
 }
+
+#: Each take's recording level varies (microphone distance, gain) by up to this many dB below the style's
+#: level, so that the level of a clip does not give its emotion away (the effort stays in the spectrum).
+RECORDING_GAIN_RANGE_DB = 12.0
 
 #: Style drawn at random per clip for labels without agreement (IEMOCAP ``xxx``).
 AMBIGUOUS = "ambiguous"
@@ -341,6 +346,7 @@ def synthesize(style_name: str, speaker: Speaker, channel: Channel, duration_s: 
     speech /= np.max(np.abs(speech)) + 1e-12
     drive = max(style.drive, 0.05)
     speech = np.tanh(drive * speech) * (peak / np.tanh(drive))
+    speech *= 10 ** (-rng.uniform(0.0, RECORDING_GAIN_RANGE_DB) / 20)  # the recording level of this take
 
     out = np.empty((n, channels))
     for c in range(channels):
