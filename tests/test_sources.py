@@ -180,7 +180,7 @@ def generated(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
 
     def tiny(key: str, root: Path, *, seed: int, speakers: int, utterances_per_emotion: int,
-             duration_s: tuple[float, float], style_map: dict | None = None) -> int:
+             duration_s: tuple[float, float], style_map: dict | None = None, expressiveness: float = 1.0) -> int:
         calls.append({"key": key, "seed": seed, "speakers": speakers})
         with atomic_directory(root) as temporary:
             for speaker in range(speakers):

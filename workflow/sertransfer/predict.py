@@ -115,8 +115,8 @@ def _labelled(probabilities: np.ndarray, emotions: Sequence[str], classes: Seque
 
 def format_table(frame: pd.DataFrame) -> str:
     """The predictions as a plain-text table for the terminal."""
-    shown = frame.copy()
+    shown = frame.astype(object)
     for column in shown.columns:
         if column.startswith("p_"):
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
-    return shown.fillna("").to_string(index=False)
+    return shown.where(shown.notna(), "").to_string(index=False)
