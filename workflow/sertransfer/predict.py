@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import soxr
 
 from sertransfer.audio import AudioError, audio_problem, read_any_audio
 from sertransfer.export import CARD_NAME, MODEL_NAME
-from sertransfer.features.waveform import NATIVE_RATE, fit_length, standardize_utterance
+from sertransfer.features.waveform import NATIVE_RATE, fit_length, utterance_signal
 from sertransfer.predictions import probability_column
 
 #: Peak at or below which a file counts as silent (the ingest default).
@@ -52,11 +51,8 @@ class ExportedModel:
 
 def model_input(samples: np.ndarray, native_rate: int, card_input: Mapping) -> np.ndarray:
     """A whole file as the network sees it before windowing: mono, resampled, standardized as in training."""
-    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
-    rate = card_input["sample_rate"]
-    if rate != NATIVE_RATE and native_rate != rate:
-        mono = soxr.resample(mono.astype(np.float32), native_rate, int(rate), quality="HQ")
-    return standardize_utterance(mono) if card_input["standardize"] == "utterance" else mono.astype(np.float32)
+    return utterance_signal(samples, native_rate, sample_rate=card_input["sample_rate"],
+                            standardize=card_input["standardize"])
 
 
 def windows(signal: np.ndarray, card_input: Mapping, hop: int) -> tuple[np.ndarray, list[int]]:
@@ -90,10 +86,9 @@ def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: floa
             rows.append({**base, "error": f"{problem.replace('_', ' ')} ({audio.duration_s:.2f} s)"})
             continue
         signal = model_input(audio.samples, audio.sample_rate, card_input)
-        step = int(hop_s * (audio.sample_rate if rate == NATIVE_RATE else rate))
-        batch, starts = windows(signal, card_input, step)
+        seconds = audio.sample_rate if rate == NATIVE_RATE else rate   # samples per second of `signal`
+        batch, starts = windows(signal, card_input, int(hop_s * seconds))
         probabilities = predict(model.network, batch)
-        seconds = audio.sample_rate if rate == NATIVE_RATE else rate
         if per_window:
             for start, row in zip(starts, probabilities):
                 rows.append({**base, "window_start_s": start / seconds, **_labelled(row, emotions, classes)})

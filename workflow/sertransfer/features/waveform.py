@@ -71,19 +71,26 @@ def standardize_utterance(signal: np.ndarray) -> np.ndarray:
     return (centred / std if std > 0 else centred).astype(np.float32)
 
 
-def waveform_vector(samples: np.ndarray, native_rate: int, *, sample_rate: int | str, length: int,
-                    crop: str = "center", pad: str = "end", standardize: str = "utterance") -> np.ndarray:
-    """One utterance's network input from decoded (frames, channels) samples.
+def utterance_signal(samples: np.ndarray, native_rate: int, *, sample_rate: int | str,
+                     standardize: str = "utterance") -> np.ndarray:
+    """Decoded (frames, channels) samples as the network sees them before fitting to the input length.
 
     Mono mix, resampled to `sample_rate` (unless `native`), standardized over its own samples when
-    `standardize` is `utterance` (before padding: the zeros stay zeros), then fitted to `length`.
+    `standardize` is `utterance` (before padding: the zeros stay zeros). Training caches and
+    `sertransfer predict` both go through here.
     """
     if standardize not in STANDARDIZATIONS:
         raise ValueError(f"features.waveform.standardize must be one of {STANDARDIZATIONS}, not {standardize!r}")
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     if sample_rate != NATIVE_RATE and native_rate != sample_rate:
         mono = soxr.resample(mono.astype(np.float32), native_rate, int(sample_rate), quality="HQ")
-    signal = standardize_utterance(mono) if standardize == "utterance" else mono.astype(np.float32)
+    return standardize_utterance(mono) if standardize == "utterance" else mono.astype(np.float32)
+
+
+def waveform_vector(samples: np.ndarray, native_rate: int, *, sample_rate: int | str, length: int,
+                    crop: str = "center", pad: str = "end", standardize: str = "utterance") -> np.ndarray:
+    """One utterance's network input from decoded (frames, channels) samples, fitted to `length`."""
+    signal = utterance_signal(samples, native_rate, sample_rate=sample_rate, standardize=standardize)
     return fit_length(signal, length, crop, pad).astype("<f4", copy=False)
 
 
