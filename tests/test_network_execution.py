@@ -14,8 +14,8 @@ import tensorflow as tf
 
 from conftest import REPO
 from sertransfer.config import load_config
+from sertransfer.dropout_pool import keep_mask, keep_pattern_tables, keep_patterns, pattern_groups
 from sertransfer.network import (
-    DROPOUT_RESOLUTION,
     WEIGHT_LAYERS,
     ConvPoolBlock,
     FusedAdadelta,
@@ -85,50 +85,89 @@ def test_paper_size_outputs_match(paper_model):
 
 
 def reference_block(block: ConvPoolBlock, x: tf.Tensor, keep: tf.Tensor | None) -> tf.Tensor:
-    """Conv1D + bias -> ReLU -> dropout with the given mask -> max pool, in the textbook order."""
+    """Conv1D + bias -> ReLU -> dropout with the given mask -> max pool, in the textbook order.
+
+    `keep` covers the convolution steps of whole output windows; later steps (which pooling drops) are kept.
+    """
     z = tf.nn.relu(tf.nn.conv1d(x, block.kernel, block.strides, "VALID") + block.bias)
     if keep is not None:
+        keep = tf.concat([keep, tf.ones((z.shape[0], z.shape[1] - keep.shape[1], z.shape[2]), tf.bool)], axis=1)
         z = tf.where(keep, z / (1.0 - block.rate), 0.0)
     pooled = tf.nn.max_pool1d(z, block.pool, block.pool, "VALID")
     return pooled if block.steps is None else pooled[:, :block.steps]
 
 
-@pytest.mark.parametrize("channels, stride, steps", [(1, 16, None), (5, 1, 2)])
-def test_block_with_a_dropout_mask_equals_the_textbook_order(channels, stride, steps):
-    block = ConvPoolBlock(filters=6, kernel_size=64 if stride == 16 else 8, strides=stride, pool=8, rate=0.3,
+@pytest.mark.parametrize("channels, stride, pool, steps",
+                         [(1, 16, 8, None), (5, 1, 8, 2), (5, 1, 40, 2), (4, 2, 24, 3)])
+def test_block_with_dropout_patterns_equals_the_textbook_order(channels, stride, pool, steps):
+    """Framed conv1-like, short and long windows (long ones take the sparse kernel gradient), stride > 1."""
+    block = ConvPoolBlock(filters=6, kernel_size=64 if stride == 16 else 8, strides=stride, pool=pool, rate=0.3,
                           steps=steps)
     rng = np.random.default_rng(4)
     x = tf.constant(rng.standard_normal((3, 2000 if channels == 1 else 300, channels)).astype(np.float32))
+    x = tf.concat([x, tf.zeros((3, 64, channels))], axis=1)  # a padded tail: equal activations, ties in windows
     block.build(x.shape)
     block.bias.assign(rng.normal(0, 0.3, 6).astype(np.float32))
-    z = block.convolve(x)
-    keep = tf.constant(rng.random(z.shape) >= 0.3)
+    windows = block.windows(x.shape[1])
+    patterns = tf.constant(rng.integers(0, 2 ** keep_pattern_tables(0.3)[0],
+                                        (3, windows, pattern_groups(pool, 0.3), 6)).astype(np.int32))
+    keep = keep_mask(patterns, pool, 0.3)
+    assert keep.shape == (3, windows * pool, 6) and 0.3 < keep.numpy().mean() < 0.7
     with tf.GradientTape(persistent=True) as tape:
-        got = block.pooled(block.convolve(x), keep)
+        tape.watch(x)
+        got = block.dropped(x, patterns)
         want = reference_block(block, x, keep)
         got_loss, want_loss = tf.reduce_sum(got * got), tf.reduce_sum(want * want)
+    assert got.shape == want.shape
     assert np.allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
-    for variable in (block.kernel, block.bias):
-        expected = tape.gradient(want_loss, variable).numpy()
+    for source in (block.kernel, block.bias, x):
+        expected = tape.gradient(want_loss, source).numpy()
         assert np.abs(expected).max() > 0
-        assert np.allclose(tape.gradient(got_loss, variable).numpy(), expected, rtol=1e-4,
+        assert np.allclose(tape.gradient(got_loss, source).numpy(), expected, rtol=1e-4,
                            atol=1e-5 * np.abs(expected).max())
 
 
-def test_dropout_mask_has_the_configured_rate_and_is_seeded():
+def test_keep_patterns_are_independent_draws_at_the_configured_rate():
+    keeps, _, _ = keep_pattern_tables(0.3)
+    assert keeps == 8
+    words = tf.random.stateless_uniform((400_000,), (3, 4), dtype=tf.uint32, minval=None, maxval=None)
+    patterns = keep_patterns(words, 0.3).numpy()
+    assert patterns.min() >= 0 and patterns.max() < 2 ** keeps
+    bits = (patterns[:, None] >> np.arange(keeps)) & 1          # 3.2 M keep decisions
+    # each bit is kept with probability .7, within 5 standard errors
+    assert np.all(np.abs(bits.mean(axis=0) - 0.7) < 5 * np.sqrt(0.21 / len(patterns)))
+    # pairs of bits of one word are independent: P(both kept) = .49
+    both = (bits[:, 0] & bits[:, 7]).mean()
+    assert abs(both - 0.49) < 5 * np.sqrt(0.49 * 0.51 / len(patterns))
+    # the number kept per word is Binomial(8, .7)
+    counts = np.bincount(bits.sum(axis=1), minlength=keeps + 1) / len(patterns)
+    from scipy.stats import binom
+    assert np.allclose(counts, binom.pmf(np.arange(keeps + 1), keeps, 0.7), atol=0.004)
+    # the word -> pattern lookup is the inverse CDF: a word just below a boundary and one on it differ
+    _, base, cut = keep_pattern_tables(0.3)
+    boundary = int(np.flatnonzero(cut < 2 ** 16)[0]) * 2 ** 16 + int(cut[cut < 2 ** 16][0])
+    below, on = keep_patterns(tf.constant([boundary - 1, boundary], tf.uint32), 0.3).numpy()
+    assert on == below + 1
+
+
+@pytest.mark.parametrize("rate", [0.01, 0.1, 0.5, 0.9])
+def test_keep_pattern_tables_hold_one_boundary_per_cell_at_any_rate(rate):
+    keeps, base, cut = keep_pattern_tables(rate)
+    assert 1 <= keeps <= 8
+    assert np.all(np.diff(base) >= 0) and base[-1] <= 2 ** keeps - 1
+    words = np.random.default_rng(0).integers(0, 2 ** 32, 200_000, dtype=np.uint64).astype(np.uint32)
+    bits = (keep_patterns(tf.constant(words), rate).numpy()[:, None] >> np.arange(keeps)) & 1
+    assert abs(bits.mean() - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / bits.size)
+
+
+def test_dropout_draws_are_seeded():
     keras.utils.set_random_seed(11)
     block = ConvPoolBlock(filters=64, kernel_size=8, strides=1, pool=2, rate=0.3)
-    first = block.keep_mask(tf.constant([50, 400, 64])).numpy()
+    first = block.keep_patterns(50, 200).numpy()
     keras.utils.set_random_seed(11)
-    again = ConvPoolBlock(filters=64, kernel_size=8, strides=1, pool=2, rate=0.3).keep_mask(
-        tf.constant([50, 400, 64])).numpy()
+    again = ConvPoolBlock(filters=64, kernel_size=8, strides=1, pool=2, rate=0.3).keep_patterns(50, 200).numpy()
     assert np.array_equal(first, again)
-    drop = round(0.3 * DROPOUT_RESOLUTION) / DROPOUT_RESOLUTION
-    # 1.28 M Bernoulli draws: the drop fraction is within 5 standard errors of the configured rate
-    assert abs((1 - first.mean()) - drop) < 5 * np.sqrt(drop * (1 - drop) / first.size)
-    assert abs(drop - 0.3) < 1e-5
-    odd = ConvPoolBlock(filters=3, kernel_size=8, strides=1, pool=2, rate=0.5).keep_mask(tf.constant([2, 5, 3]))
-    assert odd.shape == (2, 5, 3)
+    assert not np.array_equal(first, block.keep_patterns(50, 200).numpy())
 
 
 def test_fused_adadelta_makes_the_keras_update():

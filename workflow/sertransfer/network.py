@@ -17,7 +17,7 @@ Two executions of the same function (`model.execution`):
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -26,6 +26,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
+from sertransfer.dropout_pool import (  # noqa: E402
+    LONG_WINDOW,
+    convolve_dropout_max_pool,
+    dropout_max_pool,
+    keep_patterns,
+    pattern_groups,
+)
 from sertransfer.vocabulary import CNN, CNN_LSTM  # noqa: E402
 
 #: Layers with weights, in order; the approaches freeze and re-initialise these by name.
@@ -34,10 +41,6 @@ ARCHITECTURES = (CNN_LSTM, CNN)
 #: The optional first layer that standardizes each input position (features.waveform.standardize: dimension).
 STANDARDIZE_LAYER = "standardize"
 EXECUTIONS = ("fused", "layers")
-#: Dropout draws one 16-bit uniform per element: the drop probability is rate rounded to 1/65536.
-DROPOUT_RESOLUTION = 65536
-#: Stands in for a dropped element before max pooling: below any activation, and finite.
-DROPPED = -3.0e38
 #: Sequences up to this many steps run the LSTM unrolled (same arithmetic, no loop overhead).
 MAX_UNROLLED_STEPS = 16
 
@@ -59,15 +62,31 @@ def conv2_steps(model: Mapping, input_length: int) -> int:
     return steps
 
 
-@tf.custom_gradient
-def _mark_dropped(z: tf.Tensor, keep: tf.Tensor) -> tf.Tensor:
-    """Dropped elements -> DROPPED; the gradient passes unchanged (max pooling never routes to them)."""
-    marked = tf.where(keep, z, tf.cast(DROPPED, z.dtype))
+def _framed_convolution(x: tf.Tensor, kernel: tf.Tensor, stride: int) -> tf.Tensor:
+    """Valid convolution of one-channel signals x (batch, length) with a stride that divides the kernel.
 
-    def gradient(upstream: tf.Tensor) -> tuple[tf.Tensor, None]:
-        return upstream, None
+    Forward: a stride-1 convolution of kernel // stride taps over frames of `stride` samples.
+    Kernel gradient: one matrix product per signal of its sliding windows (steps, kernel) with the
+    output gradient (steps, filters), summed over the batch. The input gradient is the transposed
+    convolution (graph execution skips it when nothing needs it: the input is data).
+    """
+    size, filters = kernel.shape[0], kernel.shape[-1]
 
-    return marked, gradient
+    @tf.custom_gradient
+    def convolve(x: tf.Tensor, kernel: tf.Tensor) -> tuple[tf.Tensor, Callable]:
+        framed = tf.reshape(x, (tf.shape(x)[0], x.shape[1] // stride, stride))
+        z = tf.nn.conv1d(framed, tf.reshape(kernel, (size // stride, stride, filters)), 1, "VALID")
+
+        def gradient(upstream: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            windows = tf.signal.frame(x, size, stride)
+            kernel_gradient = tf.reduce_sum(tf.matmul(windows, upstream, transpose_a=True), axis=0)
+            input_gradient = tf.nn.conv1d_transpose(upstream, kernel, tf.stack([tf.shape(x)[0], x.shape[1], 1]),
+                                                    stride, "VALID")
+            return input_gradient[:, :, 0], tf.reshape(kernel_gradient, kernel.shape)
+
+        return z, gradient
+
+    return convolve(x, kernel)
 
 
 @keras.saving.register_keras_serializable(package="sertransfer")
@@ -98,45 +117,57 @@ class ConvPoolBlock(layers.Layer):
                                       initializer="glorot_uniform")
         self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
 
+    def windows(self, length: int) -> int:
+        """Pooling windows the block outputs for an input of `length` steps."""
+        windows = conv_steps(length, self.kernel_size, self.strides) // self.pool
+        return windows if self.steps is None else min(windows, self.steps)
+
     def convolve(self, x: tf.Tensor) -> tf.Tensor:
-        """The valid convolution without bias, framed when the stride divides the kernel."""
-        kernel, stride = self.kernel_size, self.strides
-        if stride > 1 and kernel % stride == 0 and x.shape[-1] == 1:
-            frames = conv_steps(x.shape[1], kernel, stride) - 1 + kernel // stride
-            framed = tf.reshape(x[:, :frames * stride, 0], (-1, frames, stride))
-            return tf.nn.conv1d(framed, tf.reshape(self.kernel, (kernel // stride, stride, self.filters)), 1, "VALID")
-        return tf.nn.conv1d(x, self.kernel, stride, "VALID")
+        """The valid convolution without bias over the steps of whole output windows only.
 
-    def keep_mask(self, shape: tf.Tensor) -> tf.Tensor:
-        """Bernoulli(1 - rate) keep decisions, one 16-bit draw each from a seeded stateless generator."""
-        count = tf.reduce_prod(shape)
-        words = tf.random.stateless_uniform(((count + 1) // 2,), tf.cast(self.seed_generator.next(), tf.int32),
-                                            dtype=tf.uint32, minval=None, maxval=None)
-        halves = tf.reshape(tf.bitcast(words, tf.uint16), (-1,))
-        if self.filters % 2:  # an odd element count draws one half-word too many
-            halves = halves[:count]
-        threshold = tf.constant(round(self.rate * DROPOUT_RESOLUTION), tf.uint16)
-        return tf.reshape(halves >= threshold, shape)
+        Steps past the last window the block outputs are never computed (pooling would drop them).
+        Framed when the stride divides the kernel on a one-channel input.
+        """
+        length = self.input_steps(x.shape[1])
+        if self.framed(x):
+            return _framed_convolution(x[:, :length, 0], tf.convert_to_tensor(self.kernel), self.strides)
+        return tf.nn.conv1d(x if x.shape[1] == length else x[:, :length], self.kernel, self.strides, "VALID")
 
-    def pooled(self, z: tf.Tensor, keep: tf.Tensor | None) -> tf.Tensor:
-        """The block's output from the convolution `z` and a keep mask (None: no dropout)."""
-        scale = 1.0
-        if keep is not None:
-            z, scale = _mark_dropped(z, keep), 1.0 / (1.0 - self.rate)
-        pooled = tf.nn.max_pool1d(z, self.pool, self.pool, "VALID")
-        if self.steps is not None:
-            pooled = pooled[:, :self.steps]
-        out = tf.nn.relu(tf.nn.bias_add(pooled, self.bias))
-        return out * tf.cast(scale, out.dtype) if keep is not None else out
+    def framed(self, x: tf.Tensor) -> bool:
+        """Whether the convolution runs over frames of `stride` samples (one channel, stride divides kernel)."""
+        return self.strides > 1 and self.kernel_size % self.strides == 0 and x.shape[-1] == 1
+
+    def input_steps(self, length: int) -> int:
+        """Input steps the output windows depend on (the rest of the input is never read)."""
+        return (self.windows(length) * self.pool - 1) * self.strides + self.kernel_size
+
+    def keep_patterns(self, batch: tf.Tensor, windows: int) -> tf.Tensor:
+        """Keep patterns for `windows` output windows (`dropout_pool`), from seeded stateless Philox words."""
+        shape = (batch, windows, pattern_groups(self.pool, self.rate), self.filters)
+        words = tf.random.stateless_uniform(shape, tf.cast(self.seed_generator.next(), tf.int32), dtype=tf.uint32,
+                                            minval=None, maxval=None)
+        return keep_patterns(words, self.rate)
+
+    def pooled(self, z: tf.Tensor) -> tf.Tensor:
+        """The block's output without dropout from the convolution `z` (whole windows)."""
+        return tf.nn.relu(tf.nn.bias_add(tf.nn.max_pool1d(z, self.pool, self.pool, "VALID"), self.bias))
+
+    def dropped(self, x: tf.Tensor, patterns: tf.Tensor) -> tf.Tensor:
+        """The block's training output for input x with dropout by the given keep patterns."""
+        kernel, bias = tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias)
+        if self.pool > LONG_WINDOW and not self.framed(x):
+            length = self.input_steps(x.shape[1])
+            return convolve_dropout_max_pool(x if x.shape[1] == length else x[:, :length], kernel, bias, self.strides,
+                                             self.pool, self.rate, patterns)
+        return dropout_max_pool(self.convolve(x), bias, self.pool, self.rate, patterns)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        z = self.convolve(x)
-        keep = self.keep_mask(tf.shape(z)) if training and self.rate > 0 else None
-        return self.pooled(z, keep)
+        if not (training and self.rate > 0):
+            return self.pooled(self.convolve(x))
+        return self.dropped(x, self.keep_patterns(tf.shape(x)[0], self.windows(x.shape[1])))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        steps = conv_steps(input_shape[1], self.kernel_size, self.strides) // self.pool
-        return (input_shape[0], steps if self.steps is None else min(steps, self.steps), self.filters)
+        return (input_shape[0], self.windows(input_shape[1]), self.filters)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
@@ -257,6 +288,8 @@ def training_flops(model: Mapping, input_length: int, n_classes: int, architectu
     forward pass, the weight gradients (same count) and the input gradients (same count) of every
     layer but the first, whose input is data. Element-wise work (activations, pooling, dropout,
     optimizer) is not counted: the figure is the matrix-product work the hardware rate applies to.
+    `executed_fused` is what the fused execution multiplies: conv2's kernel gradient sums one input
+    patch per pooling window and filter instead of correlating over every step (the other terms are 0).
     """
     conv1, conv2 = model["conv1"], model["conv2"]
     steps1 = conv_steps(input_length, conv1["kernel"], conv1["stride"])
@@ -271,6 +304,11 @@ def training_flops(model: Mapping, input_length: int, n_classes: int, architectu
     dense = model["dense_units"]
     macs["fc1"], macs["fc2"], macs["out"] = width * dense, dense * dense, dense * n_classes
     forward = 2 * sum(macs.values())
-    return {"forward": forward, "training": 3 * forward - 2 * macs["conv1"],
+    training = 3 * forward - 2 * macs["conv1"]
+    # executed by the fused execution: long pooling windows take the sparse kernel gradient (dropout_pool)
+    windows2, pool2 = conv2["steps"], steps2 // conv2["steps"]
+    sparse = 2 * windows2 * conv2["filters"] * conv2["kernel"] * conv1["filters"] if pool2 > LONG_WINDOW else 0
+    return {"forward": forward, "training": training,
+            "executed_fused": training - (2 * macs["conv2"] - sparse if sparse else 0),
             **{f"macs_{name}": value for name, value in macs.items()}}
 

@@ -54,18 +54,22 @@ class TrainingHistory:
                 "best_epoch": self.best_epoch, "epochs_run": self.epochs_run}
 
 
-#: The compiled chunk trainer of each network (traced once, reused by later `fit` calls on it).
+#: The compiled chunk trainers of each network, masked and not (traced once, reused by later `fit` calls on it).
 _TRAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, int, np.ndarray], tf.Tensor]:
+def _chunk_trainer(network: keras.Model, masked: bool) -> Callable[[tf.Tensor, tf.Tensor, np.ndarray, int, np.ndarray],
+                                                                   tf.Tensor]:
     """A compiled function that runs consecutive mini-batches of one chunk and returns their summed loss.
 
-    Each mini-batch is one step of `train_on_batch` (forward with dropout, the compiled loss, the
-    gradients of the trainable weights, one optimizer update); running several per call saves the
-    per-call work of Keras and of the Python loop. The last argument scales each trainable variable's
-    gradient: 1 trains it, 0 keeps it exactly as it is (AdaDelta's update of a zero gradient is zero),
-    which lets one traced function serve every freezing approach of a fine-tuning job.
+    Its arguments are all training rows x (n, length) and labels y as tensors, the chunk's row
+    indices in visiting order, the batch size and a gradient mask. Each mini-batch is gathered from
+    x inside the function and is one step of `train_on_batch` (forward with dropout, the compiled
+    loss, the gradients of the trainable weights, one optimizer update); running several per call
+    saves the per-call work of Keras and of the Python loop. The mask scales each trainable
+    variable's gradient: 1 trains it, 0 keeps it exactly as it is (AdaDelta's update of a zero
+    gradient is zero), which lets one traced function serve every freezing approach of a fine-tuning job;
+    unmasked (`masked` False), the function ignores it and skips the multiplication.
     """
     loss_function = keras.losses.SparseCategoricalCrossentropy()
     variables = network.trainable_variables
@@ -73,24 +77,33 @@ def _chunk_trainer(network: keras.Model) -> Callable[[np.ndarray, np.ndarray, in
     length = network.input_shape[1]
 
     @tf.function(input_signature=[tf.TensorSpec((None, length), tf.float32), tf.TensorSpec((None,), tf.int64),
-                                  tf.TensorSpec((), tf.int32), tf.TensorSpec((len(variables),), tf.float32)])
-    def train_chunk(x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+                                  tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32),
+                                  tf.TensorSpec((len(variables),), tf.float32)])
+    def train_chunk(x: tf.Tensor, y: tf.Tensor, rows: tf.Tensor, batch: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
         total = tf.constant(0.0)
-        for start in tf.range(0, tf.shape(x)[0], batch):
-            x_batch, y_batch = x[start:start + batch, :, None], y[start:start + batch]
+        for start in tf.range(0, tf.shape(rows)[0], batch):
+            batch_rows = rows[start:start + batch]
+            x_batch, y_batch = tf.gather(x, batch_rows)[:, :, None], tf.gather(y, batch_rows)
             with tf.GradientTape() as tape:
                 loss = loss_function(y_batch, network(x_batch, training=True))
             gradients = tape.gradient(loss, variables)
-            network.optimizer.apply([g * mask[i] for i, g in enumerate(gradients)], variables)
+            if masked:
+                gradients = [g * mask[i] for i, g in enumerate(gradients)]
+            # last layers first: their updates can run while the convolutions' gradients are still computed
+            network.optimizer.apply(gradients[::-1], variables[::-1])
             total += loss * tf.cast(tf.shape(y_batch)[0], tf.float32)
         return total
 
     return train_chunk
 
 
-def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y: np.ndarray, order: np.ndarray,
-                batch: int, steps_per_call: int, mask: np.ndarray) -> float:
-    """Train one epoch over `order` in mini-batches; the mean training loss."""
+def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor,
+                order: np.ndarray, batch: int, steps_per_call: int, mask: np.ndarray) -> float:
+    """Train one epoch over `order` in mini-batches; the mean training loss.
+
+    Compiled networks take x and y as tensors (converted once per `fit`) and gather each mini-batch
+    in the graph; eager networks take numpy rows.
+    """
     total = 0.0
     if trainer is None:  # eager networks (run_eagerly): one train_on_batch per mini-batch
         for start in range(0, len(x), batch):
@@ -99,10 +112,9 @@ def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray, y
             total += float(loss[0] if isinstance(loss, (list, tuple)) else loss) * len(index)
     else:
         chunk = batch * steps_per_call
-        for start in range(0, len(x), chunk):
-            index = order[start:start + chunk]
-            total += float(trainer(x[index], y[index].astype(np.int64), np.int32(batch), mask))
-    return total / max(1, len(x))
+        for start in range(0, len(order), chunk):
+            total += float(trainer(x, y, order[start:start + chunk], np.int32(batch), mask))
+    return total / max(1, len(order))
 
 
 def validation_score(probabilities: np.ndarray, labels: np.ndarray, monitor: str) -> float:
@@ -134,17 +146,22 @@ def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y
     """
     rng = np.random.default_rng(seed)
     batch, patience, monitor = settings.batch_size, settings.patience, settings.monitor
-    trainer = None if network.run_eagerly else _TRAINERS.get(network)
-    if trainer is None and not network.run_eagerly:
-        trainer = _TRAINERS[network] = _chunk_trainer(network)
+    trainer = None
+    if not network.run_eagerly:
+        trainers = _TRAINERS.setdefault(network, {})
+        masked = gradient_mask is not None
+        trainer = trainers[masked] = trainers.get(masked) or _chunk_trainer(network, masked)
     if gradient_mask is not None and trainer is None:
         raise ValueError("a gradient mask needs graph execution (training.run_eagerly: false)")
     mask = np.ones(len(network.trainable_variables), np.float32) if gradient_mask is None else \
         np.asarray(gradient_mask, dtype=np.float32)
+    train_x, train_y = (x, y) if trainer is None else (tf.convert_to_tensor(x, tf.float32),
+                                                       tf.convert_to_tensor(y, tf.int64))
     history = TrainingHistory()
     best_score, best_weights, waited = -math.inf, network.get_weights(), 0
     for epoch in range(1, settings.max_epochs + 1):
-        history.loss.append(_epoch_loss(network, trainer, x, y, rng.permutation(len(x)), batch, steps_per_call, mask))
+        history.loss.append(_epoch_loss(network, trainer, train_x, train_y, rng.permutation(len(x)), batch,
+                                        steps_per_call, mask))
         if len(x_val):
             probabilities = predict(network, x_val)
             history.val_loss.append(cross_entropy(probabilities, y_val))

@@ -45,8 +45,8 @@ def _arm(module, fault: str, marker: Path) -> None:
         model.train_on_batch = train_on_batch
         make_trainer = module._chunk_trainer   # compiled networks: a traced function runs a chunk of mini-batches
 
-        def chunk_trainer(network):
-            trainer = make_trainer(network)
+        def chunk_trainer(network, *args):
+            trainer = make_trainer(network, *args)
 
             def train_chunk(*args, **kwargs):
                 result = trainer(*args, **kwargs)
