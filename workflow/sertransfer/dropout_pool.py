@@ -78,9 +78,10 @@ def _kept(patterns: tf.Tensor, step: int, keeps: int) -> tf.Tensor:
 
 def keep_mask(patterns: tf.Tensor, pool: int, rate: float) -> tf.Tensor:
     """The boolean keep mask (batch, windows * pool, channels) that keep patterns stand for."""
-    keeps = keep_pattern_tables(rate)[0]
-    steps = [_kept(patterns, step, keeps) for step in range(pool)]
-    return tf.reshape(tf.stack(steps, axis=2), (tf.shape(patterns)[0], -1, patterns.shape[-1]))
+    keeps, (batch, windows, groups, channels) = keep_pattern_tables(rate)[0], tf.unstack(tf.shape(patterns))
+    bits = tf.bitwise.bitwise_and(tf.bitwise.right_shift(patterns[:, :, :, None, :], tf.range(keeps)[:, None]), 1) > 0
+    steps = tf.reshape(bits, (batch, windows, groups * keeps, channels))[:, :, :pool]
+    return tf.reshape(steps, (batch, -1, channels))
 
 
 @tf.function(jit_compile=True)
