@@ -12,6 +12,9 @@ default is chosen on validation UAR only; test UAR is reported beside it, never 
 Run: `.venv/bin/python benchmarks/readings.py` (hours on 2 CPU cores; resumable: finished
 (reading, corpus) parts are kept in benchmarks/work/readings/ and skipped). `--only NAME` runs one
 reading. Results: benchmarks/results/readings.csv (per fold and mean rows).
+`--rerun NAME` runs one finished reading again with the current code (parts `rerun-NAME-*`) and writes
+benchmarks/results/readings_rerun.csv: per corpus, its rows of readings.csv beside the new run's UAR,
+epochs, wall time and seconds per epoch (the training step's cost on real speech, before and after).
 """
 
 from __future__ import annotations
@@ -184,16 +187,45 @@ def best_combination(means: pd.DataFrame) -> tuple[list[str], dict]:
     return sorted(chosen.values()), change
 
 
+def rerun(name: str) -> None:
+    """Run reading `name` of readings.csv again; compare UAR, epochs and seconds per epoch with its recorded run."""
+    table = pd.read_csv(REPO / "benchmarks" / "results" / "readings.csv", dtype={"fold": str})
+    means = table[(table["reading"] == name) & (table["fold"] == "mean")]
+    recorded = table[(table["reading"] == name) & (table["fold"] != "mean")]
+    if means.empty or recorded.empty:
+        raise SystemExit(f"reading {name!r} has no rows in benchmarks/results/readings.csv")
+    change = json.loads(means.iloc[0]["change"])
+    tag = f"rerun-{name}"
+    run_reading(tag, change)
+    rows = []
+    for corpus in CORPORA:
+        new = pd.read_csv(part_path(tag, corpus))
+        old = recorded[recorded["corpus"] == corpus]
+        for label, frame in (("recorded", old), ("rerun", new)):
+            epochs, wall = frame["epochs_run"].astype(float), frame["wall_s"].astype(float)
+            rows.append({"reading": name, "corpus": corpus, "run": label,
+                         "validation_uar": round(frame["validation_uar"].astype(float).mean(), 4),
+                         "test_uar": round(frame["test_uar"].astype(float).mean(), 4),
+                         "epochs_run": round(epochs.mean(), 1), "wall_s": round(wall.sum(), 1),
+                         "s_per_epoch": round(wall.sum() / epochs.sum(), 2)})
+            print(rows[-1], flush=True)
+    print("wrote", write_rows("readings_rerun", rows))
+
+
 def main() -> None:
     """Run every reading, then the best combination; write benchmarks/results/readings.csv."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only this reading")
+    parser.add_argument("--rerun", help="run this finished reading again with the current code")
     parser.add_argument("--part", nargs=3, metavar=("READING", "CORPUS", "CHANGE_JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
         name, corpus, change = args.part
         frame = run_part(name, json.loads(change), corpus)
         frame.to_csv(part_path(name, corpus), index=False)
+        return
+    if args.rerun:
+        rerun(args.rerun)
         return
     names = [args.only] if args.only else list(READINGS)
     for name in names:

@@ -14,12 +14,21 @@ import tensorflow as tf
 
 from conftest import REPO
 from sertransfer.config import load_config
-from sertransfer.dropout_pool import keep_mask, keep_pattern_tables, keep_patterns, pattern_groups
+from sertransfer.dropout_pool import (
+    PLAIN_RESOLUTION,
+    keep_mask,
+    keep_pattern_tables,
+    keep_patterns,
+    pattern_groups,
+    plain_dropout_max_pool,
+    plain_keep_mask,
+)
 from sertransfer.network import (
     WEIGHT_LAYERS,
     ConvPoolBlock,
     FusedAdadelta,
     build_network,
+    conv_steps,
     load_network,
     training_flops,
 )
@@ -125,6 +134,50 @@ def test_block_with_dropout_patterns_equals_the_textbook_order(channels, stride,
         assert np.abs(expected).max() > 0
         assert np.allclose(tape.gradient(got_loss, source).numpy(), expected, rtol=1e-4,
                            atol=1e-5 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("stride, pool, steps", [(16, 8, None), (1, 27, 2)])
+def test_plain_path_equals_the_textbook_order(stride, pool, steps):
+    """Small outputs: plain ops on a per-value mask, every valid step convolved (the tail past the windows too)."""
+    block = ConvPoolBlock(filters=6, kernel_size=64 if stride == 16 else 8, strides=stride, pool=pool, rate=0.3,
+                          steps=steps)
+    rng = np.random.default_rng(8)
+    x = tf.constant(rng.standard_normal((3, 2003 if stride == 16 else 70, 1 if stride == 16 else 5)).astype(np.float32))
+    block.build(x.shape)
+    block.bias.assign(rng.normal(0, 0.3, 6).astype(np.float32))
+    assert not block.compiled(x.shape[1])
+    z = block.convolve(x)
+    assert z.shape[1] == conv_steps(x.shape[1], block.kernel_size, stride)
+    keep = tf.constant(rng.random(z.shape) >= 0.3)
+    with tf.GradientTape(persistent=True) as tape:
+        got = plain_dropout_max_pool(block.convolve(x), keep, block.bias, pool, block.windows(x.shape[1]), 0.3)
+        want = reference_block(block, x, keep)
+        got_loss, want_loss = tf.reduce_sum(got * got), tf.reduce_sum(want * want)
+    assert np.allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+    for variable in (block.kernel, block.bias):
+        expected = tape.gradient(want_loss, variable).numpy()
+        assert np.allclose(tape.gradient(got_loss, variable).numpy(), expected, rtol=1e-4,
+                           atol=1e-5 * np.abs(expected).max())
+
+
+def test_paper_network_takes_the_compiled_kernels_and_the_demo_the_plain_ops(paper_model):
+    demo = load_config(REPO / "config" / "config.yaml")
+    for config, length, compiled in ((paper_model, 54000, True), (demo["model"], demo["features"]["waveform"]["length"],
+                                                                  False)):
+        network = build_network({**config, "execution": "fused"}, length, 6)
+        conv1, conv2 = network.get_layer("conv1"), network.get_layer("conv2")
+        assert conv1.compiled(length) is compiled
+        assert conv2.compiled(conv1.compute_output_shape((None, length, 1))[1]) is compiled
+
+
+def test_plain_keep_mask_has_the_configured_rate_and_is_seeded():
+    first = plain_keep_mask(tf.constant([50, 400, 63]), tf.constant([11, 12]), 0.3).numpy()
+    again = plain_keep_mask(tf.constant([50, 400, 63]), tf.constant([11, 12]), 0.3).numpy()
+    assert first.shape == (50, 400, 63) and np.array_equal(first, again)
+    drop = round(0.3 * PLAIN_RESOLUTION) / PLAIN_RESOLUTION
+    # 1.26 M Bernoulli draws: the drop fraction is within 5 standard errors of the configured rate
+    assert abs((1 - first.mean()) - drop) < 5 * np.sqrt(drop * (1 - drop) / first.size)
+    assert abs(drop - 0.3) < 1e-5
 
 
 def test_keep_patterns_are_independent_draws_at_the_configured_rate():

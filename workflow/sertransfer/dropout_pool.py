@@ -33,6 +33,11 @@ DROPPED = -3.0e38
 MAX_KEEPS_PER_WORD = 8
 #: Windows up to this many steps: an unrolled compare chain; longer: a reduction and the sparse kernel gradient.
 LONG_WINDOW = 16
+#: Convolution outputs of at least this many values per sample take the compiled kernels; smaller ones
+#: plain TensorFlow ops (`plain_dropout_max_pool`: there, XLA's compile and launch costs exceed its savings).
+COMPILED_MIN_VALUES = 32768
+#: Plain-ops dropout draws one 16-bit word per value: the drop probability is rate rounded to 1/65536.
+PLAIN_RESOLUTION = 65536
 _CELL_BITS = 16
 _WORD = 2 ** 32
 
@@ -131,6 +136,38 @@ def _sparse_kernel_gradient(x: tf.Tensor, pooled: tf.Tensor, index: tf.Tensor, s
     patches = tf.reshape(tf.gather(x, rows, batch_dims=1), (-1, filters, size * x.shape[-1]))
     summed = tf.reduce_sum(tf.reshape(pooled, (-1, filters, 1)) * patches, axis=0)  # (out, size * in)
     return tf.transpose(tf.reshape(summed, (filters, size, x.shape[-1])), (1, 2, 0))
+
+
+def plain_keep_mask(shape: tf.Tensor, seed: tf.Tensor, rate: float) -> tf.Tensor:
+    """Bernoulli(1 - rate) keep decisions (bool, `shape`), one 16-bit Philox draw each (plain ops).
+
+    The drop probability is `rate` rounded to 1/PLAIN_RESOLUTION.
+    """
+    count = tf.reduce_prod(shape)
+    words = tf.random.stateless_uniform(((count + 1) // 2,), seed, dtype=tf.uint32, minval=None, maxval=None)
+    halves = tf.reshape(tf.bitcast(words, tf.uint16), (-1,))[:count]
+    return tf.reshape(halves >= tf.constant(round(rate * PLAIN_RESOLUTION), tf.uint16), shape)
+
+
+@tf.custom_gradient
+def _mark_dropped(z: tf.Tensor, keep: tf.Tensor) -> tuple[tf.Tensor, Callable]:
+    """Dropped elements -> DROPPED; the gradient passes unchanged (max pooling never routes to them)."""
+
+    def gradient(upstream: tf.Tensor) -> tuple[tf.Tensor, None]:
+        return upstream, None
+
+    return tf.where(keep, z, tf.cast(DROPPED, z.dtype)), gradient
+
+
+def plain_dropout_max_pool(z: tf.Tensor, keep: tf.Tensor, bias: tf.Tensor, pool: int, windows: int,
+                           rate: float) -> tf.Tensor:
+    """The same function in plain TensorFlow ops, differentiated by TensorFlow (small convolution outputs).
+
+    `z` (batch, steps, channels) may run past the last of the `windows` windows; `keep` is its mask.
+    """
+    pooled = tf.nn.max_pool1d(_mark_dropped(z, keep), pool, pool, "VALID")
+    pooled = pooled if pooled.shape[1] == windows else pooled[:, :windows]
+    return tf.nn.relu(tf.nn.bias_add(pooled, bias)) * tf.cast(1.0 / (1.0 - rate), z.dtype)
 
 
 def dropout_max_pool(z: tf.Tensor, bias: tf.Tensor, pool: int, rate: float, patterns: tf.Tensor) -> tf.Tensor:

@@ -27,11 +27,14 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 from sertransfer.dropout_pool import (  # noqa: E402
+    COMPILED_MIN_VALUES,
     LONG_WINDOW,
     convolve_dropout_max_pool,
     dropout_max_pool,
     keep_patterns,
     pattern_groups,
+    plain_dropout_max_pool,
+    plain_keep_mask,
 )
 from sertransfer.vocabulary import CNN, CNN_LSTM  # noqa: E402
 
@@ -97,11 +100,13 @@ class ConvPoolBlock(layers.Layer):
     `relu(maxpool(where(mask, conv(x), DROPPED)) + b) / (1 - rate)`: ReLU, a positive scale and a
     per-channel bias all commute with max pooling, and a dropped element (0 after ReLU) can only be
     the maximum of a window whose pooled value the ReLU sets to 0 anyway. So the bias, the ReLU and
-    the scale touch the pooled tensor instead of the convolution output, and the backward pass skips
-    the mask (the pooling gradient is already zero on dropped elements). A convolution whose stride
-    divides its kernel on a one-channel input runs as a stride-1 convolution over frames of `stride`
-    samples (the same products and sums, a better-shaped matrix product). Weights `kernel`
-    (kernel, channels, filters) and `bias` (filters,) are those of a Keras Conv1D.
+    the scale touch the pooled tensor instead of the convolution output, and the backward pass needs
+    only each window's winning step. Training with dropout on large convolution outputs (the paper's)
+    runs the compiled kernels of `sertransfer.dropout_pool` over the steps of whole output windows;
+    small outputs (the demo's) run the same function as plain ops; inference is plain max pooling. A
+    convolution whose stride divides its kernel on a one-channel input runs as a stride-1 convolution
+    over frames of `stride` samples (the same products and sums, a better-shaped matrix product).
+    Weights `kernel` (kernel, channels, filters) and `bias` (filters,) are those of a Keras Conv1D.
     """
 
     def __init__(self, filters: int, kernel_size: int, strides: int, pool: int, rate: float,
@@ -122,15 +127,23 @@ class ConvPoolBlock(layers.Layer):
         windows = conv_steps(length, self.kernel_size, self.strides) // self.pool
         return windows if self.steps is None else min(windows, self.steps)
 
-    def convolve(self, x: tf.Tensor) -> tf.Tensor:
-        """The valid convolution without bias over the steps of whole output windows only.
+    def convolve(self, x: tf.Tensor, compiled: bool = False) -> tf.Tensor:
+        """The valid convolution without bias.
 
-        Steps past the last window the block outputs are never computed (pooling would drop them).
-        Framed when the stride divides the kernel on a one-channel input.
+        `compiled` (large outputs): steps past the last window the block outputs are not computed
+        (pooling would drop them), and a framed convolution's kernel gradient is matrix products of
+        sliding windows (`_framed_convolution`); otherwise every valid step, plain ops. Framed when the
+        stride divides the kernel on a one-channel input.
         """
-        length = self.input_steps(x.shape[1])
+        length = self.input_steps(x.shape[1]) if compiled else x.shape[1] // self.strides * self.strides
         if self.framed(x):
-            return _framed_convolution(x[:, :length, 0], tf.convert_to_tensor(self.kernel), self.strides)
+            if compiled:
+                return _framed_convolution(x[:, :length, 0], tf.convert_to_tensor(self.kernel), self.strides)
+            framed = tf.reshape(x[:, :length, 0], (-1, length // self.strides, self.strides))
+            taps = tf.reshape(self.kernel, (self.kernel_size // self.strides, self.strides, self.filters))
+            return tf.nn.conv1d(framed, taps, 1, "VALID")
+        if not compiled:
+            return tf.nn.conv1d(x, self.kernel, self.strides, "VALID")
         return tf.nn.conv1d(x if x.shape[1] == length else x[:, :length], self.kernel, self.strides, "VALID")
 
     def framed(self, x: tf.Tensor) -> bool:
@@ -141,30 +154,43 @@ class ConvPoolBlock(layers.Layer):
         """Input steps the output windows depend on (the rest of the input is never read)."""
         return (self.windows(length) * self.pool - 1) * self.strides + self.kernel_size
 
+    def compiled(self, length: int) -> bool:
+        """Whether training on inputs of `length` steps takes the compiled kernels (large convolution outputs)."""
+        return self.windows(length) * self.pool * self.filters >= COMPILED_MIN_VALUES
+
     def keep_patterns(self, batch: tf.Tensor, windows: int) -> tf.Tensor:
         """Keep patterns for `windows` output windows (`dropout_pool`), from seeded stateless Philox words."""
         shape = (batch, windows, pattern_groups(self.pool, self.rate), self.filters)
-        words = tf.random.stateless_uniform(shape, tf.cast(self.seed_generator.next(), tf.int32), dtype=tf.uint32,
-                                            minval=None, maxval=None)
+        words = tf.random.stateless_uniform(shape, self.seed(), dtype=tf.uint32, minval=None, maxval=None)
         return keep_patterns(words, self.rate)
 
-    def pooled(self, z: tf.Tensor) -> tf.Tensor:
-        """The block's output without dropout from the convolution `z` (whole windows)."""
-        return tf.nn.relu(tf.nn.bias_add(tf.nn.max_pool1d(z, self.pool, self.pool, "VALID"), self.bias))
+    def seed(self) -> tf.Tensor:
+        """The next stateless seed of the layer's seed generator (Keras's seeding)."""
+        return tf.cast(self.seed_generator.next(), tf.int32)
+
+    def pooled(self, z: tf.Tensor, windows: int) -> tf.Tensor:
+        """The block's output without dropout from the convolution `z`."""
+        pooled = tf.nn.max_pool1d(z, self.pool, self.pool, "VALID")
+        return tf.nn.relu(tf.nn.bias_add(pooled if pooled.shape[1] == windows else pooled[:, :windows], self.bias))
 
     def dropped(self, x: tf.Tensor, patterns: tf.Tensor) -> tf.Tensor:
-        """The block's training output for input x with dropout by the given keep patterns."""
+        """The block's training output for input x with dropout by the given keep patterns (compiled kernels)."""
         kernel, bias = tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias)
         if self.pool > LONG_WINDOW and not self.framed(x):
             length = self.input_steps(x.shape[1])
             return convolve_dropout_max_pool(x if x.shape[1] == length else x[:, :length], kernel, bias, self.strides,
                                              self.pool, self.rate, patterns)
-        return dropout_max_pool(self.convolve(x), bias, self.pool, self.rate, patterns)
+        return dropout_max_pool(self.convolve(x, compiled=True), bias, self.pool, self.rate, patterns)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        windows, compiled = self.windows(x.shape[1]), self.compiled(x.shape[1])
         if not (training and self.rate > 0):
-            return self.pooled(self.convolve(x))
-        return self.dropped(x, self.keep_patterns(tf.shape(x)[0], self.windows(x.shape[1])))
+            return self.pooled(self.convolve(x, compiled), windows)
+        if compiled:
+            return self.dropped(x, self.keep_patterns(tf.shape(x)[0], windows))
+        z = self.convolve(x)
+        return plain_dropout_max_pool(z, plain_keep_mask(tf.shape(z), self.seed(), self.rate), self.bias, self.pool,
+                                      windows, self.rate)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], self.windows(input_shape[1]), self.filters)
