@@ -17,6 +17,10 @@ independent Bernoulli(1 - rate) draws; each pattern's probability is exact to 2^
 tables indexed by the word's high 16 bits (`keep_pattern_tables`); k is the largest (up to 8) for
 which each table cell holds at most one pattern boundary (8 at the paper's rate .3). The bits of one
 pattern decide consecutive steps of one window and channel (any arrangement of independent draws is).
+
+Small convolution outputs (below COMPILED_MIN_VALUES per sample) take `plain_dropout_max_pool`: the
+same function in plain TensorFlow ops with one 16-bit draw per value, where compiling would cost more
+than it saves.
 """
 
 from __future__ import annotations
@@ -110,6 +114,8 @@ def _forward(z: tf.Tensor, patterns: tf.Tensor, bias: tf.Tensor, pool: int,
             later = tf.where(_kept(patterns, step, keeps), windows[:, :, step], dropped) > best
             best, index = tf.where(later, windows[:, :, step], best), tf.where(later, step, index)
     return tf.nn.relu(best + bias) * tf.cast(1.0 / (1.0 - rate), z.dtype), index
+
+
 @tf.function(jit_compile=True)
 def _pooled_gradient(upstream: tf.Tensor, out: tf.Tensor, rate: float) -> tuple[tf.Tensor, tf.Tensor]:
     """Gradient at the pooled maxima (through scale and ReLU) and the bias gradient."""
