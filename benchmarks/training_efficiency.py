@@ -148,10 +148,8 @@ def main() -> None:
         print(json.dumps(measure_one(json.loads(args.one))))
         return
 
-    from sertransfer.config import load_config
     from sertransfer.features.waveform import extract_waveforms
 
-    load_config(REPO / "config" / "paper.yaml")
     manifest, root = emodb_manifest()
     WORK.mkdir(parents=True, exist_ok=True)
     extract_waveforms(manifest, root, WORK / "training-emodb.parquet", threads=2)

@@ -46,6 +46,16 @@ _CELL_BITS = 16
 _WORD = 2 ** 32
 
 
+def takes_compiled_kernels(values: int) -> bool:
+    """Whether a convolution output of `values` per sample trains on the compiled kernels."""
+    return values >= COMPILED_MIN_VALUES
+
+
+def takes_sparse_kernel_gradient(pool: int, framed: bool) -> bool:
+    """Whether a compiled block's kernel gradient sums input patches (long windows, unframed convolution)."""
+    return pool > LONG_WINDOW and not framed
+
+
 @functools.cache
 def keep_pattern_tables(rate: float) -> tuple[int, np.ndarray, np.ndarray]:
     """(k, base, cut) for a dropout rate: pattern(word) = base[word >> 16] + (word & 0xffff >= cut[word >> 16])."""

@@ -27,14 +27,14 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 from sertransfer.dropout_pool import (  # noqa: E402
-    COMPILED_MIN_VALUES,
-    LONG_WINDOW,
     convolve_dropout_max_pool,
     dropout_max_pool,
     keep_patterns,
     pattern_groups,
     plain_dropout_max_pool,
     plain_keep_mask,
+    takes_compiled_kernels,
+    takes_sparse_kernel_gradient,
 )
 from sertransfer.vocabulary import CNN, CNN_LSTM  # noqa: E402
 
@@ -130,33 +130,33 @@ class ConvPoolBlock(layers.Layer):
     def convolve(self, x: tf.Tensor, compiled: bool = False) -> tf.Tensor:
         """The valid convolution without bias.
 
-        `compiled` (large outputs): steps past the last window the block outputs are not computed
-        (pooling would drop them), and a framed convolution's kernel gradient is matrix products of
-        sliding windows (`_framed_convolution`); otherwise every valid step, plain ops. Framed when the
-        stride divides the kernel on a one-channel input.
+        `compiled` (large outputs): only the steps of whole output windows (pooling drops the rest), and a
+        framed convolution's kernel gradient as matrix products of sliding windows (`_framed_convolution`);
+        otherwise every valid step, plain ops. Framed when the stride divides the kernel on a one-channel input.
         """
-        length = self.input_steps(x.shape[1]) if compiled else x.shape[1] // self.strides * self.strides
-        if self.framed(x):
-            if compiled:
-                return _framed_convolution(x[:, :length, 0], tf.convert_to_tensor(self.kernel), self.strides)
-            framed = tf.reshape(x[:, :length, 0], (-1, length // self.strides, self.strides))
-            taps = tf.reshape(self.kernel, (self.kernel_size // self.strides, self.strides, self.filters))
-            return tf.nn.conv1d(framed, taps, 1, "VALID")
-        if not compiled:
+        x = self.cropped(x, compiled)
+        if not self.framed(x):
             return tf.nn.conv1d(x, self.kernel, self.strides, "VALID")
-        return tf.nn.conv1d(x if x.shape[1] == length else x[:, :length], self.kernel, self.strides, "VALID")
+        if compiled:
+            return _framed_convolution(x[:, :, 0], tf.convert_to_tensor(self.kernel), self.strides)
+        framed = tf.reshape(x[:, :, 0], (-1, x.shape[1] // self.strides, self.strides))
+        taps = tf.reshape(self.kernel, (self.kernel_size // self.strides, self.strides, self.filters))
+        return tf.nn.conv1d(framed, taps, 1, "VALID")
+
+    def cropped(self, x: tf.Tensor, whole_windows: bool) -> tf.Tensor:
+        """x without the input steps no convolution step reads (`whole_windows`: no step past the last window)."""
+        steps = conv_steps(x.shape[1], self.kernel_size, self.strides)
+        steps = self.windows(x.shape[1]) * self.pool if whole_windows else steps
+        length = (steps - 1) * self.strides + self.kernel_size
+        return x if x.shape[1] == length else x[:, :length]
 
     def framed(self, x: tf.Tensor) -> bool:
         """Whether the convolution runs over frames of `stride` samples (one channel, stride divides kernel)."""
         return self.strides > 1 and self.kernel_size % self.strides == 0 and x.shape[-1] == 1
 
-    def input_steps(self, length: int) -> int:
-        """Input steps the output windows depend on (the rest of the input is never read)."""
-        return (self.windows(length) * self.pool - 1) * self.strides + self.kernel_size
-
     def compiled(self, length: int) -> bool:
         """Whether training on inputs of `length` steps takes the compiled kernels (large convolution outputs)."""
-        return self.windows(length) * self.pool * self.filters >= COMPILED_MIN_VALUES
+        return takes_compiled_kernels(self.windows(length) * self.pool * self.filters)
 
     def keep_patterns(self, batch: tf.Tensor, windows: int) -> tf.Tensor:
         """Keep patterns for `windows` output windows (`dropout_pool`), from seeded stateless Philox words."""
@@ -176,10 +176,9 @@ class ConvPoolBlock(layers.Layer):
     def dropped(self, x: tf.Tensor, patterns: tf.Tensor) -> tf.Tensor:
         """The block's training output for input x with dropout by the given keep patterns (compiled kernels)."""
         kernel, bias = tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias)
-        if self.pool > LONG_WINDOW and not self.framed(x):
-            length = self.input_steps(x.shape[1])
-            return convolve_dropout_max_pool(x if x.shape[1] == length else x[:, :length], kernel, bias, self.strides,
-                                             self.pool, self.rate, patterns)
+        if takes_sparse_kernel_gradient(self.pool, self.framed(x)):
+            return convolve_dropout_max_pool(self.cropped(x, whole_windows=True), kernel, bias, self.strides, self.pool,
+                                             self.rate, patterns)
         return dropout_max_pool(self.convolve(x, compiled=True), bias, self.pool, self.rate, patterns)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -331,10 +330,12 @@ def training_flops(model: Mapping, input_length: int, n_classes: int, architectu
     macs["fc1"], macs["fc2"], macs["out"] = width * dense, dense * dense, dense * n_classes
     forward = 2 * sum(macs.values())
     training = 3 * forward - 2 * macs["conv1"]
-    # executed by the fused execution: long pooling windows take the sparse kernel gradient (dropout_pool)
+    # executed by the fused execution: conv2 on the compiled kernels with long windows takes the sparse kernel
+    # gradient (one input patch per window and filter) instead of the full correlation (dropout_pool)
     windows2, pool2 = conv2["steps"], steps2 // conv2["steps"]
-    sparse = 2 * windows2 * conv2["filters"] * conv2["kernel"] * conv1["filters"] if pool2 > LONG_WINDOW else 0
-    return {"forward": forward, "training": training,
-            "executed_fused": training - (2 * macs["conv2"] - sparse if sparse else 0),
+    executed = training
+    if takes_compiled_kernels(windows2 * pool2 * conv2["filters"]) and takes_sparse_kernel_gradient(pool2, False):
+        executed += 2 * windows2 * conv2["filters"] * conv2["kernel"] * conv1["filters"] - 2 * macs["conv2"]
+    return {"forward": forward, "training": training, "executed_fused": executed,
             **{f"macs_{name}": value for name, value in macs.items()}}
 
