@@ -77,8 +77,25 @@ def test_a_class_rarer_than_k_is_dropped_and_reported(strategy):
     assert report["dropped_rare_classes"] == {"disgust": 2}
     assert report["dropped_utterances"] == ["d/disgust0", "d/disgust1"]
     assert report["kept"] == len(folds) and report["kept_per_emotion"]["fear"] == 40
-    with pytest.raises(ValueError, match="'disgust' has 2 utterances, fewer than folds.k=5.*rare_classes"):
+    unit = "speakers" if strategy == "speaker" else "utterances"
+    with pytest.raises(ValueError, match=f"'disgust' has 2 {unit}, fewer than folds.k=5.*rare_classes"):
         assign_folds(data, k=5, strategy=strategy, rare_class_policy="fail")
+
+
+def test_speaker_folds_count_a_class_by_its_speakers():
+    """30 fear utterances from 3 speakers cannot reach 5 speaker-independent test folds: dropped and reported as
+    3 speakers; stratified folds keep them (30 utterances >= k)."""
+    data = manifest({"anger": 40, "sadness": 40}, speakers=10)
+    fear = pd.DataFrame({"utterance_id": [f"d/fear{i}" for i in range(30)], "domain": "d", "emotion": "fear",
+                         "speaker": [f"spk{i % 3}" for i in range(30)]})
+    data = pd.concat([data, fear], ignore_index=True)
+    speaker = assign_folds(data, k=5, strategy="speaker", seed=1)
+    assert "fear" not in set(speaker["emotion"])
+    assert folds_report(data, speaker, k=5, strategy="speaker")["dropped_rare_classes"] == {"fear": 3}
+    for _, rows in speaker.groupby("emotion"):
+        assert set(rows["fold"]) == set(range(5))  # every kept class is in every test fold
+    stratified = assign_folds(data, k=5, strategy="stratified", seed=1)
+    assert (stratified["emotion"] == "fear").sum() == 30
 
 
 def test_a_class_with_k_utterances_stays_in_every_fold():

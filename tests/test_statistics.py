@@ -11,8 +11,10 @@ from scipy import stats
 from sertransfer.statistics import (
     adjust,
     bootstrap_uar_interval,
+    corrected_repeated_t,
     corrected_resampled_t,
     fold_size_ratio,
+    fold_test,
     holm,
     paired_bootstrap_difference,
     paired_t,
@@ -49,6 +51,36 @@ def test_corrected_t_test_from_its_formula():
     assert fold_size_ratio([100, 100, 100, 100, 100], 500) == pytest.approx(0.25)
 
 
+def test_corrected_t_against_a_hand_computation():
+    """Worked by hand, outside this code: d = a - b = (.07, .01, .07, .08, .04); mean .054; squared deviations
+    .000256 + .001936 + .000256 + .000676 + .000196 = .00332, so var = .00332 / 4 = .00083; with n_test/n_train
+    = 100/400 = .25 the standard error is sqrt((1/5 + .25) x .00083) = sqrt(.0003735) = .019326, t = 2.7941;
+    the two-sided 5 % critical value of t with 4 df is 2.776 (any t table), so p is just below .05 (.0491)."""
+    result = corrected_resampled_t([0.62, 0.58, 0.66, 0.60, 0.64], [0.55, 0.57, 0.59, 0.52, 0.60], 0.25)
+    assert result.statistic == pytest.approx(2.7941, abs=1e-4)
+    assert 0.045 < result.p_value < 0.05 and result.p_value == pytest.approx(0.0491, abs=1e-4)
+    assert fold_size_ratio([100] * 5, 500) == pytest.approx(0.25)
+    # n_train is what the networks fitted: 400 other utterances less 40 held out for validation and selection
+    assert fold_size_ratio([100] * 5, 500, [40] * 5) == pytest.approx(100 / 360)
+
+
+def test_corrected_repeated_t_against_a_hand_computation():
+    """Bouckaert and Frank's corrected repeated k-fold t, by hand: 5 folds x 2 seeds of differences
+    (.07 .05 .01 .02 .07 .06 .08 .03 .04 .05): mean .048, var .0047600 / 9 = .00052889; with ratio .25,
+    se = sqrt((1/10 + .25) x .00052889) = .013606, t = 3.5280 on 9 df (t table: 3.250 at p = .01, 3.690 at .005)."""
+    d = np.array([[0.07, 0.05], [0.01, 0.02], [0.07, 0.06], [0.08, 0.03], [0.04, 0.05]])
+    result = corrected_repeated_t(d, 0.25)
+    assert result.statistic == pytest.approx(3.5280, abs=1e-4) and 0.005 < result.p_value < 0.01
+    a = 0.5 + d
+    b = np.full_like(d, 0.5)
+    assert fold_test(a, b, "corrected_t", 0.25).statistic == pytest.approx(3.5280, abs=1e-4)
+    # the paired t of the paper takes the fold means over the seeds: five values, four degrees of freedom
+    assert fold_test(a, b, "paired_t", 0.25).statistic == pytest.approx(paired_t(a.mean(axis=1), b[:, 0]).statistic)
+    # one seed: the repeated test is Nadeau and Bengio's
+    assert fold_test(a[:, :1], b[:, :1], "corrected_t", 0.25).statistic == pytest.approx(
+        corrected_resampled_t(a[:, 0], b[:, 0], 0.25).statistic)
+
+
 def test_holm_against_a_hand_computation():
     p = [0.01, 0.04, 0.03, 0.005, float("nan")]
     # sorted: .005 (x4) .02, .01 (x3) .03, .03 (x2) .06, .04 (x1) .04 -> monotone: .02 .03 .06 .06
@@ -76,14 +108,29 @@ def test_bootstrap_interval_covers_the_true_uar_at_about_the_nominal_rate():
     recalls = {"anger": 0.8, "fear": 0.5, "sadness": 0.65}
     true_uar = np.mean(list(recalls.values()))
     rng = np.random.default_rng(0)
-    draws, covered = 120, 0
+    draws, covered, widths = 120, 0, []
     for draw in range(draws):
         true, pred = simulated_classifier(rng, 150, recalls)
         low, high = bootstrap_uar_interval(true, pred, LABELS, resamples=500, confidence=0.95, seed=draw)
         assert low <= scores(true, pred, LABELS).uar <= high
         covered += low <= true_uar <= high
+        widths.append(high - low)
     # 95 % nominal: with 120 draws the coverage is within about 4 standard errors of it
     assert 0.85 <= covered / draws <= 1.0, covered / draws
+    # and not by being wide: UAR's standard error here is about sqrt(.8x.2 + .5x.5 + .65x.35)/sqrt(50)/3 = .038, so a
+    # 95 % interval is about 4 x .038 = .15 wide; [0, 1] would cover every time
+    assert 0.10 < np.mean(widths) < 0.20 and max(widths) < 0.25, (np.mean(widths), max(widths))
+
+
+def test_bootstrap_when_resamples_miss_a_class():
+    """One sadness utterance among 40: about a third of the resamples lack it (e^-1 of them); their UAR is the mean
+    recall over the classes they contain, so the interval stays finite, inside [0, 1] and around the estimate."""
+    true = ["anger"] * 20 + ["fear"] * 19 + ["sadness"]
+    pred = ["anger"] * 16 + ["fear"] * 4 + ["fear"] * 15 + ["anger"] * 4 + ["sadness"]
+    estimate = scores(true, pred, LABELS).uar          # (16/20 + 15/19 + 1) / 3 = .863
+    assert estimate == pytest.approx((0.8 + 15 / 19 + 1) / 3)
+    low, high = bootstrap_uar_interval(true, pred, LABELS, resamples=1000, confidence=0.95, seed=5)
+    assert 0 <= low <= estimate <= high <= 1 and high - low < 0.3, (low, high)
 
 
 def test_paired_difference_interval():

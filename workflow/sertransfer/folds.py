@@ -1,8 +1,9 @@
 """Cross-validation folds per domain: stratified by emotion (the paper's) or by speaker.
 
 A folds table (`data/folds/{domain}.parquet`) lists the domain's utterances that take part, their
-emotion and their fold 0..k-1. A class with fewer than k utterances in a domain cannot appear in
-every test fold; by default (`folds.rare_classes: drop`) it is dropped from that domain (training,
+emotion and their fold 0..k-1. A class with fewer than k utterances in a domain (with speaker folds:
+fewer than k speakers, since a speaker's utterances share one fold) cannot appear in every test
+fold; by default (`folds.rare_classes: drop`) it is dropped from that domain (training,
 test and that domain's UAR) and listed with its count in the folds report beside the table and in
 Table 1; `fail` stops instead.
 """
@@ -30,9 +31,21 @@ def derived_seed(seed: int, *identity: object) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
-def rare_classes(manifest: pd.DataFrame, k: int) -> dict[str, int]:
-    """Classes of a domain with fewer than k utterances, and their counts."""
-    counts = manifest["emotion"].value_counts()
+def speaker_groups(manifest: pd.DataFrame) -> pd.Series:
+    """Each utterance's speaker-fold group: its speaker, or the utterance itself when the speaker is unknown (AFEW)."""
+    return manifest["speaker"].where(manifest["speaker"].notna(), "utt:" + manifest["utterance_id"])
+
+
+def rare_classes(manifest: pd.DataFrame, k: int, strategy: str = "stratified") -> dict[str, int]:
+    """Classes of a domain that cannot reach every one of k test folds, and their counts.
+
+    Stratified folds count a class's utterances; speaker folds its speakers (every utterance of a
+    speaker is in one fold, so a class voiced by fewer than k speakers misses a test fold).
+    """
+    if strategy == "speaker":
+        counts = manifest.assign(group=speaker_groups(manifest)).groupby("emotion")["group"].nunique()
+    else:
+        counts = manifest["emotion"].value_counts()
     return {str(label): int(count) for label, count in sorted(counts[counts < k].items())}
 
 
@@ -47,10 +60,14 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
     if rare_class_policy not in RARE_CLASS_POLICIES:
         raise ValueError(f"folds.rare_classes must be one of {RARE_CLASS_POLICIES}, not {rare_class_policy!r}")
     domain = manifest["domain"].iloc[0] if "domain" in manifest and len(manifest) else ""
-    rare = rare_classes(manifest, k)
+    if strategy == "speaker" and speaker_groups(manifest).nunique() < k:
+        raise ValueError(f"domain {domain!r} has {speaker_groups(manifest).nunique()} speakers, fewer than "
+                         f"folds.k={k} (speaker-independent folds need at least k speakers)")
+    rare = rare_classes(manifest, k, strategy)
     if rare and rare_class_policy == "fail":
         label, count = next(iter(rare.items()))
-        raise ValueError(f"domain {domain!r}: emotion {label!r} has {count} utterances, fewer than folds.k={k}; "
+        unit = "speakers" if strategy == "speaker" else "utterances"
+        raise ValueError(f"domain {domain!r}: emotion {label!r} has {count} {unit}, fewer than folds.k={k}; "
                          f"set folds.rare_classes: drop, lower folds.k or drop the emotion")
     manifest = manifest[~manifest["emotion"].isin(rare)]
     manifest = manifest.sort_values("utterance_id").reset_index(drop=True)
@@ -63,8 +80,7 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = splitter.split(np.zeros(len(labels)), labels)
     else:
-        # utterances without a known speaker (AFEW) each form their own group
-        groups = manifest["speaker"].where(manifest["speaker"].notna(), "utt:" + manifest["utterance_id"])
+        groups = speaker_groups(manifest)
         if groups.nunique() < k:
             raise ValueError(f"domain {domain!r} has {groups.nunique()} speakers, fewer than folds.k={k} "
                              f"(speaker-independent folds need at least k speakers)")
@@ -78,8 +94,9 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
 
 def folds_report(manifest: pd.DataFrame, folds: pd.DataFrame, *, k: int, strategy: str) -> dict:
     """What the folds stage kept and left out of a domain (written beside its folds table)."""
-    rare = rare_classes(manifest, k)
+    rare = rare_classes(manifest, k, strategy)
     return {"domain": str(manifest["domain"].iloc[0]) if len(manifest) else "", "k": k, "strategy": strategy,
+            "rare_class_rule": "fewer than k speakers" if strategy == "speaker" else "fewer than k utterances",
             "kept": int(len(folds)), "kept_per_emotion": {str(e): int(n) for e, n in
                                                           sorted(folds["emotion"].value_counts().items())},
             "dropped_rare_classes": rare,

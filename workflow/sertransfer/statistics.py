@@ -3,9 +3,11 @@
 - Metrics over a domain's own classes: UAR (mean recall), WA (accuracy) and macro-F1.
 - A 95 % (configurable) bootstrap confidence interval of UAR over utterances (`scipy.stats.bootstrap`,
   BCa, seeded), and a paired bootstrap interval of the difference of two UARs on the same utterances.
-- Comparisons over folds: the paper's paired t-test, or the corrected resampled t-test of Nadeau and
-  Bengio (2003), which widens the variance by the test/train size ratio because k-fold training sets
-  overlap; and Holm's step-down adjustment of a family of p-values.
+- Comparisons over folds: the paper's paired t-test (on fold UARs averaged over seed repeats), or the
+  corrected resampled t-test of Nadeau and Bengio (2003), which widens the variance by the test/train
+  size ratio because k-fold training sets overlap, on every (fold, repeat) difference with seed
+  repeats (the corrected repeated k-fold t of Bouckaert and Frank, 2004); and Holm's step-down
+  adjustment of a family of p-values.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Seq
                            confidence: float, seed: int) -> tuple[float, float]:
     """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances."""
     t, p = class_codes(true, labels), class_codes(pred, labels)
-    if len(t) < 2 or len(np.unique(t)) < 1:
+    if len(t) < 2:
         return float("nan"), float("nan")
 
     def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -131,21 +133,39 @@ def paired_t(a: Sequence[float], b: Sequence[float]) -> FoldTest:
 
 def corrected_resampled_t(a: Sequence[float], b: Sequence[float], test_train_ratio: float) -> FoldTest:
     """Nadeau and Bengio's corrected resampled t-test: t = mean(d) / sqrt((1/k + n_test/n_train) var(d)), k-1 df."""
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    k = len(d)
-    variance = float(np.var(d, ddof=1)) if k > 1 else float("nan")
-    if k < 2 or variance == 0 or math.isnan(variance):
+    return corrected_repeated_t(np.asarray(a, dtype=float) - np.asarray(b, dtype=float), test_train_ratio)
+
+
+def corrected_repeated_t(differences: np.ndarray, test_train_ratio: float) -> FoldTest:
+    """Bouckaert and Frank's corrected repeated k-fold t over every (fold, repeat) difference d (k x r, NaN: absent).
+
+    t = mean(d) / sqrt((1/(k r) + n_test/n_train) var(d)) with k r - 1 degrees of freedom; one repeat is
+    Nadeau and Bengio's corrected resampled t.
+    """
+    d = np.asarray(differences, dtype=float).ravel()
+    d = d[~np.isnan(d)]
+    n = len(d)
+    variance = float(np.var(d, ddof=1)) if n > 1 else float("nan")
+    if n < 2 or variance == 0 or math.isnan(variance):
         return FoldTest("corrected_t", float("nan"), float("nan"))
-    statistic = float(d.mean() / math.sqrt((1.0 / k + test_train_ratio) * variance))
-    return FoldTest("corrected_t", statistic, float(2 * stats.t.sf(abs(statistic), k - 1)))
+    statistic = float(d.mean() / math.sqrt((1.0 / n + test_train_ratio) * variance))
+    return FoldTest("corrected_t", statistic, float(2 * stats.t.sf(abs(statistic), n - 1)))
 
 
-def fold_test(a: Sequence[float], b: Sequence[float], test: str, test_train_ratio: float) -> FoldTest:
-    """The configured comparison of two configurations' fold UARs (`evaluate.test`)."""
+def fold_test(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, test: str,
+              test_train_ratio: float) -> FoldTest:
+    """The configured comparison of two configurations' UARs (`evaluate.test`).
+
+    `a`, `b`: one UAR per fold, or folds x seed repeats. `paired_t` compares the fold UARs averaged over
+    repeats; `corrected_t` every (fold, repeat) pair the two share (repeats beyond the shorter side's are left out).
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = (x[:, None] if x.ndim == 1 else x for x in (a, b))
     if test == "paired_t":
-        return paired_t(a, b)
+        return paired_t(np.nanmean(a, axis=1), np.nanmean(b, axis=1))
     if test == "corrected_t":
-        return corrected_resampled_t(a, b, test_train_ratio)
+        repeats = min(a.shape[1], b.shape[1])
+        return corrected_repeated_t(a[:, :repeats] - b[:, :repeats], test_train_ratio)
     raise ValueError(f"evaluate.test must be one of {TESTS}, not {test!r}")
 
 
@@ -171,7 +191,12 @@ def adjust(p_values: Sequence[float], correction: str) -> list[float]:
     raise ValueError(f"evaluate.correction must be one of {CORRECTIONS}, not {correction!r}")
 
 
-def fold_size_ratio(test_sizes: Sequence[int], total: int) -> float:
-    """Mean n_test / n_train over the folds of a domain (n_train: every other utterance of the domain)."""
-    ratios = [n / (total - n) for n in test_sizes if total - n > 0]
+def fold_size_ratio(test_sizes: Sequence[int], total: int, held_out: Sequence[int] | None = None) -> float:
+    """Mean n_test / n_train over the folds of a domain.
+
+    n_train is what a model of the fold fitted on: every other utterance of the domain, less the
+    utterances the fold held out of fitting (`held_out`: validation and selection splits), when given.
+    """
+    held_out = [0] * len(test_sizes) if held_out is None else list(held_out)
+    ratios = [n / (total - n - h) for n, h in zip(test_sizes, held_out) if total - n - h > 0]
     return float(np.mean(ratios)) if ratios else float("nan")
