@@ -11,7 +11,9 @@ default is chosen on validation UAR only; test UAR is reported beside it, never 
 
 Run: `.venv/bin/python benchmarks/readings.py` (hours on 2 CPU cores; resumable: finished
 (reading, corpus) parts are kept in benchmarks/work/readings/ and skipped). `--only NAME` runs one
-reading. Results: benchmarks/results/readings.csv (per fold and mean rows).
+reading. Results: benchmarks/results/readings.csv (per fold and mean rows). `--nested` writes
+benchmarks/results/readings_nested.csv from it: the nested estimate of "choose a reading on validation"
+(per corpus and run k, the reading best on run k's validation split, scored on run k's test fold).
 `--rerun NAME` runs one finished reading again with the current code (parts `rerun-NAME-*`) and writes
 benchmarks/results/readings_rerun.csv: per corpus, its rows of readings.csv beside the new run's UAR,
 epochs, wall time and seconds per epoch (the training step's cost on real speech, before and after).
@@ -28,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from common import REPO, SIX, WORK, write_rows
@@ -187,6 +190,44 @@ def best_combination(means: pd.DataFrame) -> tuple[list[str], dict]:
     return sorted(chosen.values()), change
 
 
+def nested_estimate(table: pd.DataFrame, candidates: list[str]) -> list[dict]:
+    """"Choose a reading on validation" as a nested estimate: per corpus and run k, the candidate with the best
+    validation UAR of run k, scored on run k's test fold (and on both corpora: run k's mean over the two)."""
+    folds = table[table["fold"] != "mean"].astype({"fold": int, "validation_uar": float, "test_uar": float})
+    folds = folds[folds["reading"].isin(candidates)]
+    both = folds.groupby(["reading", "fold"], as_index=False)[["validation_uar", "test_uar"]].mean().assign(
+        corpus="both")
+    rows = []
+    for corpus, frame in pd.concat([folds, both], ignore_index=True).groupby("corpus", sort=False):
+        chosen = []
+        for fold, run in frame.groupby("fold"):
+            order = {name: i for i, name in enumerate(candidates)}   # ties: the earlier candidate
+            best = run.assign(order=run["reading"].map(order)).sort_values(["validation_uar", "order"],
+                                                                            ascending=[False, True]).iloc[0]
+            chosen.append(best)
+            rows.append({"corpus": corpus, "fold": fold, "chosen": best["reading"],
+                         "validation_uar": round(best["validation_uar"], 4), "test_uar": round(best["test_uar"], 4)})
+        rows.append({"corpus": corpus, "fold": "nested", "chosen": "; ".join(c["reading"] for c in chosen),
+                     "validation_uar": round(float(np.mean([c["validation_uar"] for c in chosen])), 4),
+                     "test_uar": round(float(np.mean([c["test_uar"] for c in chosen])), 4)})
+    return rows
+
+
+def nested(table_path: Path) -> None:
+    """Write benchmarks/results/readings_nested.csv: the nested estimate over the single readings, and with the
+    combination among the candidates (its definition used every run's validation UAR, so that row is not nested)."""
+    table = pd.read_csv(table_path, dtype={"fold": str})
+    singles = [name for name in READINGS]
+    combination = [name for name in table["reading"].unique() if name.startswith("combination")]
+    rows = [{"candidates": "single readings", **row} for row in nested_estimate(table, singles)]
+    rows += [{"candidates": "single readings + combination", **row}
+             for row in nested_estimate(table, singles + combination)]
+    for row in rows:
+        if row["fold"] == "nested":
+            print(row)
+    print("wrote", write_rows("readings_nested", rows))
+
+
 def rerun(name: str) -> None:
     """Run reading `name` of readings.csv again; compare UAR, epochs and seconds per epoch with its recorded run."""
     table = pd.read_csv(REPO / "benchmarks" / "results" / "readings.csv", dtype={"fold": str})
@@ -217,6 +258,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only this reading")
     parser.add_argument("--rerun", help="run this finished reading again with the current code")
+    parser.add_argument("--nested", action="store_true",
+                        help="only write the nested estimate of choosing a reading on validation, from readings.csv")
     parser.add_argument("--part", nargs=3, metavar=("READING", "CORPUS", "CHANGE_JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
@@ -226,6 +269,9 @@ def main() -> None:
         return
     if args.rerun:
         rerun(args.rerun)
+        return
+    if args.nested:
+        nested(REPO / "benchmarks" / "results" / "readings.csv")
         return
     names = [args.only] if args.only else list(READINGS)
     for name in names:
