@@ -15,7 +15,7 @@ report: "workflow/report/workflow.rst"
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from sertransfer.config import validate_config
-from sertransfer.vocabulary import GROUPS, SET_ID_PATTERN, wildcard_alternatives
+from sertransfer.vocabulary import GROUPS, REPEAT_TAG_PATTERN, SET_ID_PATTERN, wildcard_alternatives
 
 validate_config(config)
 
@@ -24,6 +24,7 @@ wildcard_constraints:
     domain=wildcard_alternatives(config["domains"]),
     target=wildcard_alternatives(config["domains"]),
     fold=r"\d+",
+    repeat=REPEAT_TAG_PATTERN,
     pretrain_set=SET_ID_PATTERN,
     group=wildcard_alternatives(GROUPS),
     scenario="S1|S2",

@@ -7,6 +7,8 @@ through the audit that every run writes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,58 @@ def test_the_audit_names_a_leaking_job_and_utterance(protocol):
                                                 rf"{parent} \(e.g. {leaked}\)"):
         check_no_leaks(sets)
     assert audit_table(sets).query("job == @unit")["validation_in_lineage_fit"].sum() == 1
+
+
+def test_selection_split_is_apart_from_fit_and_validation_and_the_audit_counts_it():
+    config = load_config(REPO / "config" / "paper.yaml")
+    folds, labels = folds_and_labels(config)
+    plan = build_plan(config)
+    fractions = {"validation_fraction": 0.1, "selection_fraction": 0.1}
+    for job in (*plan.finetune[:20], *plan.target_only):
+        split = job_utterances(job, folds, labels, seed=config["seed"], **fractions)
+        assert split["selection"], job
+        assert not set(split["selection"]) & (set(split["train"]) | set(split["validation"]) | set(split["test"]))
+    sets = protocol_sets(plan, folds, labels, seed=config["seed"], **fractions)
+    check_no_leaks(sets)
+    table = audit_table(sets)
+    assert table["selection"].sum() > 0 and (table.filter(like="_in_") == 0).all().all()
+    pooled = sets["pretrain/pooled-cnn_lstm-k0"]
+    tt = sets["tt/emodb/fold0"]
+    assert tt.selection and not tt.selection & pooled.fit  # S1's pretrained model never fits a target's selection
+
+
+def test_the_audit_catches_early_stopping_on_a_test_utterance_in_the_lineage(protocol):
+    """The planted leak: an S2 fine-tuning unit's test utterance in its pretrained model's validation split (the
+    model was early-stopped on it), no fit set touched."""
+    config, plan, folds, labels = protocol
+    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
+                         validation_fraction=config["training"]["validation_fraction"])
+    unit = next(name for name in sets if name.startswith("finetune/s2-"))
+    parent = sets[unit].parents[0]
+    planted = sorted(sets[unit].test)[0]
+    sets[parent] = replace(sets[parent], validation=sets[parent].validation | {planted})
+    with pytest.raises(ProtocolLeakError, match=rf"test_in_lineage_validation.* test utterances of job {unit} are in "
+                                                rf"the validation set of {parent} \(e.g. {planted}\)"):
+        check_no_leaks(sets)
+    assert audit_table(sets).query("job == @unit")["test_in_lineage_validation"].sum() == 1
+
+
+def test_the_audit_checks_the_split_column_of_the_predictions_against_the_plan(protocol):
+    from sertransfer.audit import check_predictions
+
+    config, plan, folds, labels = protocol
+    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
+                         validation_fraction=config["training"]["validation_fraction"])
+    name = next(name for name in sets if name.startswith("tt/"))
+    job = sets[name]
+    rows = [{"utterance_id": u, "split": split} for split in ("test", "validation") for u in sorted(job.of(split))]
+    table = check_predictions(sets, {name: pd.DataFrame(rows)})
+    assert table.set_index("job").loc[name, "test_rows"] == len(job.test)
+    miswired = sorted(job.validation)[0]  # a validation utterance written with split 'test'
+    rows.append({"utterance_id": miswired, "split": "test"})
+    with pytest.raises(ProtocolLeakError, match=rf"predictions of job {name}: 1 rows with split 'test' are not in the "
+                                                rf"job's planned test set \(e.g. {miswired}, planned as validation\)"):
+        check_predictions(sets, {name: pd.DataFrame(rows)})
+    fitted = sorted(job.fit)[0]
+    with pytest.raises(ProtocolLeakError, match=rf"split 'validation' .* \(e.g. {fitted}, planned as fit\)"):
+        check_predictions(sets, {name: pd.DataFrame([{"utterance_id": fitted, "split": "validation"}])})

@@ -110,3 +110,31 @@ def test_validation_split_is_stratified_seeded_and_disjoint():
     assert {u.split("/")[0] for u in validation} == {"d0", "d1"}
     assert validation_split(ids, labels, 0.2, seed=1) == (fit, validation)
     assert validation_split(ids, labels, 0.2, seed=2) != (fit, validation)
+
+
+def test_seed_repeats_add_jobs_of_the_listed_groups_only(paper):
+    """`repeats: {count: 3, experiments: [tt, transfer]}`: TT and S1/S2 fine-tuning (with the pretrained models they
+    start from) three times over the same folds; pooled CNN and ablations once; the first seed's jobs as without
+    repeats (so a config with count 1 keeps its seeds and files)."""
+    from sertransfer.vocabulary import repeat_of_tag, repeat_tag
+
+    config, single, folds, labels = paper
+    repeated = build_plan({**config, "repeats": {"count": 3, "experiments": ["tt", "transfer"]}})
+    first = [job for job in repeated.pretrain if job.repeat == 0]
+    assert first == list(single.pretrain) and [j for j in repeated.target_only if j.repeat == 0] == list(
+        single.target_only)
+    assert len(repeated.target_only) == 3 * len(single.target_only)
+    later = [job for job in repeated.pretrain if job.repeat]
+    assert {job.set_id.rsplit("-r", 1)[1] for job in later} == {"1", "2"}
+    assert not [job for job in later if job.architecture == "cnn" or job.excluded and job.fold is not None]
+    transfer_units = [job for job in single.finetune if not job.excluded]
+    assert len([job for job in repeated.finetune if job.repeat]) == 2 * len(transfer_units)
+    assert {job.set_id for job in later} == {f"{job.set_id}-r{r}" for job in single.pretrain for r in (1, 2)
+                                             if job.architecture == "cnn_lstm" and not (job.excluded and job.fold
+                                                                                         is not None)
+                                             and not job.set_id.startswith("s2x")}
+    kwargs = {"seed": config["seed"], "validation_fraction": 0.1, "selection_fraction": 0.1}
+    by_repeat = {job.repeat: job_utterances(job, folds, labels, **kwargs) for job in repeated.target_only
+                 if job.target == "emodb" and job.fold == 1}
+    assert by_repeat[0] == by_repeat[1] == by_repeat[2]  # the same folds and held-out splits for every seed
+    assert [repeat_of_tag(repeat_tag(r)) for r in range(3)] == [0, 1, 2] and repeat_tag(0) == ""

@@ -13,8 +13,10 @@ from sertransfer.vocabulary import (
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,
     SVM_IS_PREDICTIONS,
+    TT_HISTORIES,
     TT_PREDICTIONS,
     group_predictions,
+    repeat_tag,
 )
 
 DOMAINS = list(config["domains"])
@@ -188,7 +190,7 @@ def export_settings():
 
 def plan_settings():
     """The config keys the job plan is built from (a param: editing them re-audits the protocol)."""
-    return {key: config[key] for key in ("domains", "folds", "transfer")}
+    return {key: config[key] for key in ("domains", "folds", "transfer", "repeats")}
 
 
 def report_inputs():
@@ -206,6 +208,7 @@ def all_targets():
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
         "results/audit/protocol.csv",
+        "results/audit/predictions.csv",
         *expand("results/export/{target}/model_card.json", target=DOMAINS),
         "results/report.html",
     ]

@@ -72,7 +72,7 @@ rule figure_uar_intervals:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
-        confidence=config["evaluate"]["bootstrap"]["confidence"],
+        statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/uar_intervals.log",
@@ -117,9 +117,9 @@ rule figure_confusion:
 rule figure_learning_curves:
     input:
         tt=lambda w: [
-            f"results/histories/tt/{j.target}/fold{j.fold}.json"
+            TT_HISTORIES.format(target=j.target, fold=j.fold, repeat=repeat_tag(j.repeat))
             for j in PLAN.target_only
-            if j.target == w.target
+            if j.target == w.target and j.repeat == 0
         ],
         finetune=lambda w: unique(finetune_dir("histories", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:

@@ -57,13 +57,13 @@ rule target_only:
         folds="data/folds/{target}.parquet",
     output:
         predictions=TT_PREDICTIONS,
-        history="results/histories/tt/{target}/fold{fold}.json",
+        history=TT_HISTORIES,
     params:
         settings=training_settings("target_only"),
         code=code_fingerprint("sertransfer.jobs"),
     threads: config["training"]["threads"]
     log:
-        "logs/target_only/{target}/fold{fold}.log",
+        "logs/target_only/{target}/fold{fold}{repeat}.log",
     resources:
         mem_mb=3000,
         runtime=360,

@@ -15,7 +15,8 @@ with logged(snakemake.log[0]) as log:
     folds = {d: read_folds(p) for d, p in zip(snakemake.params.domains, snakemake.input.folds)}
     labels = {u: e for table in folds.values() for u, e in zip(table["utterance_id"], table["emotion"])}
     sets = protocol_sets(build_plan(snakemake.params.plan), folds, labels, seed=snakemake.params.seed,
-                         validation_fraction=snakemake.params.validation_fraction)
+                         validation_fraction=snakemake.params.validation_fraction,
+                         selection_fraction=snakemake.params.selection_fraction)
     check_no_leaks(sets)
     table = audit_table(sets)
     atomic.write_text(snakemake.output.table, table.to_csv(index=False))

@@ -7,9 +7,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 
 from sertransfer.figures import write_uar_intervals
 from sertransfer.rulelog import logged
-from sertransfer.tables.evidence import MetricsFiles
+from sertransfer.tables.evidence import MetricsFiles, Statistics
 
 with logged(snakemake.log[0]):
     metrics = MetricsFiles(snakemake.input.metrics, snakemake.input.pooled, snakemake.input.utterances)
     write_uar_intervals(metrics, snakemake.params.domains, snakemake.params.scenarios, snakemake.params.approaches,
-                        snakemake.params.confidence, snakemake.output.png)
+                        Statistics(**snakemake.params.statistics), snakemake.output.png)

@@ -9,9 +9,11 @@ from sertransfer.jobs import JobData, run_target_only
 from sertransfer.plan import TargetOnlyJob
 from sertransfer.rulelog import logged
 from sertransfer.settings import TrainingSettings
+from sertransfer.vocabulary import repeat_of_tag
 
 with logged(snakemake.log[0]):
-    job = TargetOnlyJob(snakemake.wildcards.target, int(snakemake.wildcards.fold))
+    wildcards = snakemake.wildcards
+    job = TargetOnlyJob(wildcards.target, int(wildcards.fold), repeat_of_tag(wildcards.repeat))
     data = JobData({job.target: snakemake.input.cache}, {job.target: snakemake.input.folds})
     run_target_only(job, TrainingSettings.from_params(snakemake.params.settings), data, snakemake.output.predictions,
                     snakemake.output.history, snakemake.threads)

@@ -1,25 +1,46 @@
 """The protocol audit: what each training job fits, validates and tests on, and that nothing leaks.
 
 For every training job of a configuration (pretraining, fine-tuning, TT, SVM-IS, the Adaptive SVM's
-source and target fits) the audit lists its fit / validation / test utterance counts per domain. For
-every model whose predictions are scored or used to choose a configuration, it checks that none of
-its test or validation utterances is in the fit set of that model or of any model in its lineage (a
-fine-tuned network inherits its pretrained model's; the Adaptive SVM its source SVMs'). The sets come
-from the same functions the jobs use (`plan.job_utterances`, `sets`), so the audit checks what runs.
+source and target fits) the audit lists its fit / validation / selection / test utterance counts per
+domain. For every model whose predictions are scored or used to choose a configuration, it checks,
+over the model and every model in its lineage (a fine-tuned network inherits its pretrained model's;
+the Adaptive SVM its source SVMs'):
+
+- no test, validation or selection utterance of the model was fitted (`*_in_lineage_fit`);
+- no test or selection utterance early-stopped any model of the lineage (`*_in_lineage_validation`):
+  stopping on a test utterance, or choosing on one that picked an epoch, leaks as surely as fitting it;
+- no test utterance of the model is in its own selection split (`test_in_selection`).
+
+The sets come from the same functions the jobs use (`plan.job_utterances`, `sets`), so the audit
+checks what is planned; `check_predictions` then checks what ran: every row of every predictions file
+the tables read must sit in the split its `split` column names, of the job that wrote the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, job_utterances
+from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, job_utterances, unit_file
 from sertransfer.sets import Folds, all_ids, domain_of, test_ids, training_ids
+from sertransfer.vocabulary import (
+    ASVM_PREDICTIONS,
+    FINETUNE_PREDICTIONS,
+    PRETRAIN_PREDICTIONS,
+    SVM_IS_PREDICTIONS,
+    TT_PREDICTIONS,
+    is_pooled,
+    repeat_tag,
+)
 
-COLUMNS = ("job", "lineage", "domain", "fit", "validation", "test", "test_in_lineage_fit",
-           "validation_in_lineage_fit")
+#: The overlaps the audit counts: (column, the job's own set, the lineage's set it must not touch).
+OVERLAPS = (("test_in_lineage_fit", "test", "fit"), ("validation_in_lineage_fit", "validation", "fit"),
+            ("selection_in_lineage_fit", "selection", "fit"), ("test_in_lineage_validation", "test", "validation"),
+            ("selection_in_lineage_validation", "selection", "validation"), ("test_in_selection", "test", "selection"))
+COLUMNS = ("job", "lineage", "domain", "fit", "validation", "selection", "test", *(name for name, _, _ in OVERLAPS))
 
 
 class ProtocolLeakError(ValueError):
@@ -35,6 +56,11 @@ class JobSets:
     validation: frozenset[str] = frozenset()
     test: frozenset[str] = frozenset()
     parents: tuple[str, ...] = ()      # jobs whose fitted weights this job starts from or adds to
+    selection: frozenset[str] = frozenset()
+
+    def of(self, kind: str) -> frozenset[str]:
+        """One of the job's sets by name: fit, validation, selection or test."""
+        return {"fit": self.fit, "validation": self.validation, "selection": self.selection, "test": self.test}[kind]
 
 
 def network_job_name(job: PretrainJob | FinetuneJob | TargetOnlyJob) -> str:
@@ -43,19 +69,20 @@ def network_job_name(job: PretrainJob | FinetuneJob | TargetOnlyJob) -> str:
         return f"pretrain/{job.set_id}"
     if isinstance(job, FinetuneJob):
         return f"finetune/{job.pretrain.set_id}/{job.target}/fold{job.fold}"
-    return f"tt/{job.target}/fold{job.fold}"
+    return f"tt/{job.target}/fold{job.fold}{repeat_tag(job.repeat)}"
 
 
-def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: int,
-                  validation_fraction: float) -> dict[str, JobSets]:
+def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: int, validation_fraction: float,
+                  selection_fraction: float = 0.0) -> dict[str, JobSets]:
     """Every training job of `plan` and of the SVM baselines, with its sets and parents."""
     sets: dict[str, JobSets] = {}
     for job in (*plan.pretrain, *plan.finetune, *plan.target_only):
-        split = job_utterances(job, folds, labels, seed=seed, validation_fraction=validation_fraction)
+        split = job_utterances(job, folds, labels, seed=seed, validation_fraction=validation_fraction,
+                               selection_fraction=selection_fraction)
         parents = (network_job_name(job.pretrain),) if isinstance(job, FinetuneJob) else ()
         name = network_job_name(job)
         sets[name] = JobSets(name, frozenset(split["train"]), frozenset(split["validation"]),
-                             frozenset(split["test"]), parents)
+                             frozenset(split["test"]), parents, frozenset(split["selection"]))
     domains = list(folds)
     runs = sorted({int(f) for table in folds.values() for f in table["fold"]})
     for fold in runs:  # SVM-IS: the pooled training folds of run k (inner CV inside them), every test fold
@@ -83,35 +110,95 @@ def lineage(sets: Mapping[str, JobSets], name: str) -> list[str]:
     return order
 
 
+def _overlaps(sets: Mapping[str, JobSets], name: str) -> dict[str, frozenset[str]]:
+    """Each overlap of OVERLAPS for one job: its own set against the union of that set over its lineage."""
+    job, ancestry = sets[name], lineage(sets, name)
+    lineage_sets = {kind: frozenset().union(*(sets[a].of(kind) for a in ancestry)) for kind in ("fit", "validation")}
+    lineage_sets["selection"] = job.selection
+    return {column: job.of(own) & lineage_sets[theirs] for column, own, theirs in OVERLAPS}
+
+
 def audit_table(sets: Mapping[str, JobSets]) -> pd.DataFrame:
-    """One row per (job, domain): the job's fit / validation / test counts and the overlaps with its lineage."""
+    """One row per (job, domain): the job's fit / validation / selection / test counts and every overlap."""
     rows = []
     for name, job in sets.items():
         ancestry = lineage(sets, name)
-        seen = frozenset().union(*(sets[a].fit for a in ancestry))
-        for domain in sorted({domain_of(u) for u in job.fit | job.validation | job.test}):
+        overlaps = _overlaps(sets, name)
+        for domain in sorted({domain_of(u) for u in job.fit | job.validation | job.selection | job.test}):
             def count(ids: frozenset[str], domain: str = domain) -> int:
                 return sum(1 for u in ids if domain_of(u) == domain)
 
-            rows.append({"job": name, "lineage": " <- ".join(ancestry), "domain": domain, "fit": count(job.fit),
-                         "validation": count(job.validation), "test": count(job.test),
-                         "test_in_lineage_fit": count(job.test & seen),
-                         "validation_in_lineage_fit": count(job.validation & seen)})
+            rows.append({"job": name, "lineage": " <- ".join(ancestry), "domain": domain,
+                         **{kind: count(job.of(kind)) for kind in ("fit", "validation", "selection", "test")},
+                         **{column: count(ids) for column, ids in overlaps.items()}})
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def check_no_leaks(sets: Mapping[str, JobSets]) -> None:
-    """Raise ProtocolLeakError naming the first job whose test or validation utterances its lineage fitted."""
+    """Raise ProtocolLeakError naming the first job, the lineage job and an utterance of any overlap."""
     for name, job in sets.items():
-        ancestry = lineage(sets, name)
-        for kind, ids in (("test", job.test), ("validation", job.validation)):
-            for ancestor in ancestry:
-                overlap = sorted(ids & sets[ancestor].fit)
+        for column, own, theirs in OVERLAPS:
+            sources = [name] if theirs == "selection" else lineage(sets, name)
+            for ancestor in sources:
+                overlap = sorted(job.of(own) & sets[ancestor].of(theirs))
                 if overlap:
+                    where = "the job itself" if ancestor == name else ancestor
                     raise ProtocolLeakError(
-                        f"protocol leak: {len(overlap)} {kind} utterances of job {name} are in the fit set of "
-                        f"{'the job itself' if ancestor == name else ancestor} (e.g. {overlap[0]}); "
-                        f"the sets come from sertransfer.plan.job_utterances and sertransfer.sets")
+                        f"protocol leak ({column}): {len(overlap)} {own} utterances of job {name} are in the "
+                        f"{theirs} set of {where} (e.g. {overlap[0]}); the sets come from "
+                        f"sertransfer.plan.job_utterances and sertransfer.sets")
+
+
+def check_predictions(sets: Mapping[str, JobSets], predictions: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every predictions row in the planned split of its job; one summary row per job; ProtocolLeakError otherwise.
+
+    `predictions` maps an audit job name to the predictions rows that job wrote (`utterance_id`, `split`).
+    A row whose utterance is not in its job's set of that split (a test row that is a validation
+    utterance, a selection row the job fitted on, an utterance the plan never gave the job) is named.
+    """
+    rows = []
+    for name, frame in predictions.items():
+        if name not in sets:
+            raise ProtocolLeakError(f"predictions of job {name}, which the plan does not have; rerun the workflow")
+        job = sets[name]
+        for split, ids in frame.groupby("split", sort=True)["utterance_id"]:
+            planned = job.of(split) if split in ("validation", "selection", "test") else frozenset()
+            stray = sorted(set(ids) - planned)
+            if stray:
+                raise ProtocolLeakError(
+                    f"predictions of job {name}: {len(stray)} rows with split '{split}' are not in the job's planned "
+                    f"{split} set (e.g. {stray[0]}{_where(job, stray[0])}); the predictions do not match the plan: "
+                    f"rerun the job")
+        rows.append({"job": name, "rows": len(frame),
+                     **{f"{split}_rows": int((frame["split"] == split).sum())
+                        for split in ("test", "validation", "selection")}})
+    return pd.DataFrame(rows, columns=["job", "rows", "test_rows", "validation_rows", "selection_rows"])
+
+
+def planned_predictions(plan: Plan, domains: Sequence[str], runs: int) -> dict[str, Path]:
+    """The predictions file each scored job writes (those the tables read), by audit job name."""
+    files: dict[str, Path] = {}
+    for job in plan.pretrain:
+        if is_pooled(job):
+            files[network_job_name(job)] = Path(PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id))
+    for job in plan.finetune:
+        files[network_job_name(job)] = unit_file(FINETUNE_PREDICTIONS.format(pretrain_set=job.pretrain.set_id), job,
+                                                 "parquet")
+    for job in plan.target_only:
+        files[network_job_name(job)] = Path(TT_PREDICTIONS.format(target=job.target, fold=job.fold,
+                                                                  repeat=repeat_tag(job.repeat)))
+    for fold in range(runs):
+        files[f"svm_is/fold{fold}"] = Path(SVM_IS_PREDICTIONS.format(fold=fold))
+        if len(domains) > 1:
+            files.update({f"asvm/{target}/fold{fold}": Path(ASVM_PREDICTIONS.format(target=target, fold=fold))
+                          for target in domains})
+    return files
+
+
+def _where(job: JobSets, utterance: str) -> str:
+    """Which of the job's planned sets an utterance is in, for a message."""
+    found = [kind for kind in ("fit", "validation", "selection", "test") if utterance in job.of(kind)]
+    return f", planned as {'/'.join(found)}" if found else ", in none of its planned sets"
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -120,6 +207,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     grouped = table.groupby("kind", sort=False)
     return pd.DataFrame({
         "jobs": grouped["job"].nunique(), "fit_utterances": grouped["fit"].sum(),
-        "validation_utterances_checked": grouped["validation"].sum(), "test_utterances_checked": grouped["test"].sum(),
-        "overlaps": grouped["test_in_lineage_fit"].sum() + grouped["validation_in_lineage_fit"].sum(),
+        "validation_utterances_checked": grouped["validation"].sum(),
+        "selection_utterances_checked": grouped["selection"].sum(), "test_utterances_checked": grouped["test"].sum(),
+        "overlaps": sum(grouped[column].sum() for column, _, _ in OVERLAPS),
     }).reset_index()

@@ -62,6 +62,10 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     if config["training"]["reuse_graph"] and config["training"]["run_eagerly"]:
         raise ConfigError("invalid configuration: config key 'training.reuse_graph' needs compiled training steps; "
                           "set training.run_eagerly: false")
+    held_out = config["training"]["validation_fraction"] + config["training"]["selection_fraction"]
+    if held_out >= 1:
+        raise ConfigError(f"invalid configuration: config keys 'training.validation_fraction' + "
+                          f"'training.selection_fraction' = {held_out:g} leave nothing to fit; keep their sum below 1")
     missing = [domain for domain in config["domains"] if domain not in config["corpora"]]
     if missing:
         raise ConfigError(

@@ -1,12 +1,15 @@
-"""Deployable models: each target's configuration chosen on validation, retrained on all its data for use.
+"""Deployable models: each target's configuration chosen on held-out data, retrained on all its data for use.
 
-The configuration is the one Table 5 chose on validation UAR for the target (scenario, approach,
-excluded source). It is trained again without holding out a test fold: the pretraining set takes every
-utterance of its domains (S1: every domain but the excluded source; S2: also without the target), each
-domain holding out its whole-domain validation split for early stopping; then the approach fine-tunes
-on all of the target's utterances but that same split (A1 keeps the pretrained model). The result,
-`model.keras`, travels with `model_card.json`: what it is, how it was chosen, what it expects, how
-well the configuration did under cross-validation, and the config and code it came from.
+The configuration is Table 5's nested choice for the target (scenario, approach, excluded source):
+each cross-validation run chose on its own selection split, and the export takes the configuration
+chosen most often (then the best mean selection UAR). Its card's cross-validated UAR is the nested
+estimate (each run's test UAR of that run's choice), with every run's choice listed. It is trained
+again without holding out a test fold: the pretraining set takes every utterance of its domains
+(S1: every domain but the excluded source; S2: also without the target), each domain holding out its
+whole-domain validation split for early stopping; then the approach fine-tunes on all of the
+target's utterances but that same split (A1 keeps the pretrained model). The result, `model.keras`,
+travels with `model_card.json`: what it is, how it was chosen, what it expects, how well the
+configuration did under cross-validation, and the config and code it came from.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sertransfer.jobs import JobData, PreparedJob, new_network
 from sertransfer.plan import PretrainJob, job_seed
 from sertransfer.sets import all_ids, domain_validation_ids
 from sertransfer.settings import TrainingSettings
+from sertransfer.tables.table5 import NESTED
 from sertransfer.training import configure_runtime, fit
 from sertransfer.transfer import prepare_finetuning
 from sertransfer.vocabulary import CNN_LSTM
@@ -37,23 +41,25 @@ MODEL_NAME, CARD_NAME = "model.keras", "model_card.json"
 
 
 #: How the configuration was chosen, as the card says it.
-CHOSEN_ON_VALIDATION = ("the best mean UAR on the validation splits of the target's training folds among the "
-                        "configurations of Table 5 (never on test results)")
+CHOSEN_NESTED = ("in each cross-validation run, the configuration of Table 5 with the best UAR on that run's "
+                 "{split} split (never on test results); exported: the one chosen in most runs, ties to the best "
+                 "mean {split} UAR. test_uar is the nested estimate: each run's test UAR of that run's own choice")
 
 
 def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -> dict:
-    """Table 5's configuration chosen on validation for `target`: scenario, approach, excluded, its UARs.
+    """Table 5's nested choice for `target`: scenario, approach, excluded, every run's choice, its nested UAR.
 
-    A target without validation utterances (tiny data) gets `fallback` (`export.fallback`), said so.
+    A target without held-out utterances (tiny data) gets `fallback` (`export.fallback`), said so.
     """
-    rows = table5[(table5["domain"] == target) & (table5["selection"] == "validation")]
+    rows = table5[(table5["domain"] == target) & (table5["selection"] == NESTED)]
     if rows.empty or not str(rows["configuration"].iloc[0]):
-        log.warning("Table 5 chose no configuration on validation for %s: exporting export.fallback %s", target,
+        log.warning("Table 5 chose no configuration on held-out data for %s: exporting export.fallback %s", target,
                     dict(fallback))
         label = f"{fallback['scenario']}-{fallback['approach']}"
         return {"scenario": fallback["scenario"], "approach": fallback["approach"], "excluded": "", "label": label,
-                "chosen_by": f"export.fallback ({label}): the target has no validation utterances to choose on",
-                "validation_uar": None, "test_uar": None, "uar_ci_low": None, "uar_ci_high": None, "n_folds": None}
+                "chosen_by": f"export.fallback ({label}): the target has no held-out utterances to choose on",
+                "chosen_per_run": "", "chosen_score": None, "test_uar": None, "uar_ci_low": None, "uar_ci_high": None,
+                "n_folds": None}
     row = rows.iloc[0]
 
     def number(key: str) -> float | None:
@@ -62,8 +68,9 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
 
     return {"scenario": str(row["scenario"]), "approach": str(row["approach"]),
             "excluded": str(row["excluded"] or ""), "label": str(row["configuration"]),
-            "chosen_by": CHOSEN_ON_VALIDATION,
-            "validation_uar": number("validation_uar"), "test_uar": number("uar"),
+            "chosen_by": CHOSEN_NESTED.format(split=row["chosen_on"] or "selection"),
+            "chosen_per_run": str(row["chosen_per_run"]), "chosen_score": number("chosen_score"),
+            "test_uar": number("uar"),
             "uar_ci_low": number("uar_ci_low"), "uar_ci_high": number("uar_ci_high"),
             "n_folds": None if pd.isna(row.get("n_folds")) else int(row["n_folds"])}
 
@@ -140,8 +147,8 @@ def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[
         "configuration": {key: chosen[key] for key in ("scenario", "approach", "excluded", "label")},
         "chosen_by": chosen["chosen_by"],
         "cross_validation": {"test_uar": chosen["test_uar"], "uar_ci_low": chosen["uar_ci_low"],
-                             "uar_ci_high": chosen["uar_ci_high"], "validation_uar": chosen["validation_uar"],
-                             "folds": chosen["n_folds"]},
+                             "uar_ci_high": chosen["uar_ci_high"], "chosen_per_run": chosen["chosen_per_run"],
+                             "chosen_score": chosen["chosen_score"], "folds": chosen["n_folds"]},
         "classes": classes,
         "outputs": emotions,
         "input": {"sample_rate": waveform["sample_rate"], "length": waveform["length"], "crop": waveform["crop"],

@@ -26,7 +26,7 @@ from sertransfer import atomic
 from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
-from sertransfer.tables.evidence import Evidence, MetricsFiles
+from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.uars import (
@@ -388,27 +388,34 @@ def write_pretrain_curves(history_paths: Sequence[str | Path], jobs: Sequence[Ma
 # ---------------------------------------------------------------- UAR with confidence intervals
 
 
-def uar_intervals(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str],
-                  approaches: Sequence[str]) -> pd.DataFrame:
-    """Per target: TT, the best S1 and S2 configurations chosen on validation, SVM-IS and A-SVM, with UAR CIs.
+def uar_intervals(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+                  statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Per target: TT, the S1 and S2 approach chosen per run on held-out data, SVM-IS and A-SVM, with UAR CIs.
 
-    UAR is over the utterances of all test folds, the interval its bootstrap CI (collect_metrics).
+    UAR is over the utterances of all test folds, the interval its bootstrap CI (collect_metrics); for a
+    scenario's nested choice, over each run's test fold predicted by the approach chosen for that run.
     """
     rows = []
     for target in ordered_domains(domains):
-        entries = [("TT", target_only())]
+        rows.extend(_interval_row(evidence, target, name, config) for name, config in [("TT", target_only())])
         for scenario in scenarios:
-            chosen = evidence.best_on_validation([transfer(scenario, a) for a in approaches], target)
-            if chosen is not None:
-                entries.append((f"best {scenario} ({chosen.approach}, on validation)", chosen))
-        entries += [("SVM-IS", svm_is()), ("A-SVM", adaptive_svm())]
-        for name, config in entries:
-            cell = (config, target, TEST)
-            if cell not in evidence:
-                continue
-            rows.append({"domain": target, "dataset": display_name(target), "system": name,
-                         "configuration": config.label, **evidence.pooled(cell)})
-    return pd.DataFrame(rows)
+            choice = evidence.nested_choice([transfer(scenario, a) for a in approaches], target)
+            if choice is not None:
+                rows.append({"domain": target, "dataset": display_name(target),
+                             "system": f"{scenario} (chosen per run on {choice.split})",
+                             "configuration": choice.describe_runs(), **evidence.nested_pooled(choice, statistics)})
+        rows.extend(_interval_row(evidence, target, name, config)
+                    for name, config in [("SVM-IS", svm_is()), ("A-SVM", adaptive_svm())])
+    return pd.DataFrame([row for row in rows if row])
+
+
+def _interval_row(evidence: Evidence, target: str, name: str, config: Configuration) -> dict:
+    """One system's pooled UAR and CI on a target ({} when it was not evaluated there)."""
+    cell = (config, target, TEST)
+    if cell not in evidence:
+        return {}
+    return {"domain": target, "dataset": display_name(target), "system": name, "configuration": config.label,
+            **evidence.pooled(cell)}
 
 
 def plot_uar_intervals(rows: pd.DataFrame, confidence: float, path: str | Path) -> None:
@@ -435,10 +442,10 @@ def plot_uar_intervals(rows: pd.DataFrame, confidence: float, path: str | Path) 
 
 
 def write_uar_intervals(metrics: MetricsFiles, domains: Sequence[str], scenarios: Sequence[str],
-                        approaches: Sequence[str], confidence: float, path: str | Path) -> pd.DataFrame:
+                        approaches: Sequence[str], statistics: Statistics, path: str | Path) -> pd.DataFrame:
     """The UAR-with-CI figure from the metrics files of tt, transfer, svm_is and asvm; returns what it drew."""
-    rows = uar_intervals(Evidence(metrics), domains, scenarios, approaches)
+    rows = uar_intervals(Evidence(metrics), domains, scenarios, approaches, statistics)
     if rows.empty:
         raise ValueError("no UARs to draw: are the tt, transfer, svm_is and asvm metrics given?")
-    plot_uar_intervals(rows, confidence, path)
+    plot_uar_intervals(rows, statistics.confidence, path)
     return rows

@@ -27,9 +27,9 @@ from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, 
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
-from sertransfer.training import configure_runtime, fit, label_indices, predict
+from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
 from sertransfer.transfer import SharedFinetuning, check_approaches, prepare_finetuning
-from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, finetune_experiment, pretrain_experiment
+from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, finetune_experiment, pretrain_experiment, repeat_tag
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,14 @@ class PreparedJob:
         """The samples of the job's test utterances (loaded when asked: pretraining frees x first)."""
         return data.arrays(self.split["test"], emotions)[0]
 
+    def scored_splits(self, data: JobData, emotions: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Ids and samples of every split a fine-tuning or TT job predicts: test, validation, selection."""
+        scored = {"test": (self.split["test"], self.test_samples(data, emotions)),
+                  "validation": (self.split["validation"], self.x_val)}
+        if self.split["selection"]:
+            scored["selection"] = (self.split["selection"], data.arrays(self.split["selection"], emotions)[0])
+        return scored
+
 
 def prepare(job: PretrainJob | FinetuneJob | TargetOnlyJob, settings: TrainingSettings, data: JobData,
             threads: int, *identity: object) -> PreparedJob:
@@ -91,7 +99,8 @@ def prepare(job: PretrainJob | FinetuneJob | TargetOnlyJob, settings: TrainingSe
     seed = job_seed(settings.seed, *identity)
     configure_runtime(seed, threads)
     split = job_utterances(job, data.folds, data.labels, seed=settings.seed,
-                           validation_fraction=settings.validation_fraction)
+                           validation_fraction=settings.validation_fraction,
+                           selection_fraction=settings.selection_fraction)
     x, y = data.arrays(split["train"], settings.emotions)
     x_val, y_val = data.arrays(split["validation"], settings.emotions)
     return PreparedJob(seed, split, x, y, x_val, y_val)
@@ -102,6 +111,18 @@ def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: S
     """Predictions rows for `ids`."""
     return prediction_frame(ids, [domain_of(i) for i in ids], fold, [data.labels[i] for i in ids], probabilities,
                             list(emotions), **ident)
+
+
+def _scored_frames(network: keras.Model, scored: Mapping[str, tuple[list[str], np.ndarray]], data: JobData,
+                   emotions: Sequence[str], fold: int, **ident) -> list[pd.DataFrame]:
+    """Predictions rows of one evaluated network on every scored split (test, validation, selection)."""
+    return [_frame(data, ids, predict(network, samples), emotions, fold, split=split, **ident)
+            for split, (ids, samples) in scored.items()]
+
+
+def repeat_identity(repeat: int) -> tuple[object, ...]:
+    """What a seed repeat adds to a job's seed identity: nothing for the first (its seeds stay as they were)."""
+    return ("repeat", repeat) if repeat else ()
 
 
 def _write_history(path: str | Path, history: Mapping) -> None:
@@ -119,14 +140,15 @@ def run_pretrain(job: PretrainJob, settings: TrainingSettings, data: JobData, mo
              len(prepared.x_val), len(prepared.split["test"]))
     history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
     prepared.x = prepared.y = None  # free the training rows before the test rows are loaded
-    ident = {"experiment": pretrain_experiment(job), "model": job.architecture, "excluded": ",".join(job.excluded)}
+    ident = {"experiment": pretrain_experiment(job), "model": job.architecture, "excluded": ",".join(job.excluded),
+             "repeat": job.repeat}
     test = prepared.split["test"]
     probabilities = predict(network, prepared.test_samples(data, emotions)) if test else np.zeros((0, len(emotions)))
     with atomic.atomic_path(model_path) as temporary:
         network.save(temporary)  # the temporary name keeps the .keras suffix Keras requires
     write_predictions(_frame(data, test, probabilities, emotions, job.fold if test else -1, **ident),
                       predictions_path)
-    _write_history(history_path, {"job": job.set_id, **history.as_dict()})
+    _write_history(history_path, {"job": job.set_id, **history.as_dict(), "machine": machine_fingerprint(threads)})
 
 
 def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, caches: Mapping[str, str | Path],
@@ -160,7 +182,7 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
     emotions, approaches = settings.emotions, settings.approaches
     check_approaches(approaches)
     prepared = prepare(job, settings, data, threads, "finetune", job.pretrain.set_id, job.target, job.fold)
-    x_test = prepared.test_samples(data, emotions)
+    scored = prepared.scored_splits(data, emotions)
     if not isinstance(pretrained, keras.Model):
         pretrained = load_network(str(pretrained))
     frames, histories = [], {}
@@ -179,28 +201,24 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
         else:
             network = pretrained
         ident = {"experiment": finetune_experiment(job), "model": CNN_LSTM, "scenario": job.scenario,
-                 "approach": name, "excluded": job.excluded}
-        frames.append(_frame(data, prepared.split["test"], predict(network, x_test), emotions, job.fold, **ident))
-        frames.append(_frame(data, prepared.split["validation"], predict(network, prepared.x_val), emotions, job.fold,
-                             split="validation", **ident))
+                 "approach": name, "excluded": job.excluded, "repeat": job.repeat}
+        frames.extend(_scored_frames(network, scored, data, emotions, job.fold, **ident))
         log.info("finetune %s -> %s fold %d: %s done", job.pretrain.set_id, job.target, job.fold, name)
     write_predictions(frames, predictions_path)
     _write_history(history_path, {"job": f"{job.pretrain.set_id}/{job.target}/fold{job.fold}",
-                                  "approaches": histories})
+                                  "approaches": histories, "machine": machine_fingerprint(threads)})
 
 
 def run_target_only(job: TargetOnlyJob, settings: TrainingSettings, data: JobData, predictions_path: str | Path,
                     history_path: str | Path, threads: int) -> pd.DataFrame:
     """TT: train the CNN+LSTM from scratch on the target's training folds, test on fold k."""
     emotions = settings.emotions
-    prepared = prepare(job, settings, data, threads, "tt", job.target, job.fold)
+    prepared = prepare(job, settings, data, threads, "tt", job.target, job.fold, *repeat_identity(job.repeat))
     network = new_network(settings, data, prepared.x, CNN_LSTM)
     history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
-    ident = {"experiment": TT, "model": CNN_LSTM, "approach": TT_APPROACH}
-    frames = [_frame(data, prepared.split["test"], predict(network, prepared.test_samples(data, emotions)), emotions,
-                     job.fold, **ident),
-              _frame(data, prepared.split["validation"], predict(network, prepared.x_val), emotions, job.fold,
-                     split="validation", **ident)]
+    ident = {"experiment": TT, "model": CNN_LSTM, "approach": TT_APPROACH, "repeat": job.repeat}
+    frames = _scored_frames(network, prepared.scored_splits(data, emotions), data, emotions, job.fold, **ident)
     write_predictions(frames, predictions_path)
-    _write_history(history_path, {"job": f"tt/{job.target}/fold{job.fold}", **history.as_dict()})
+    _write_history(history_path, {"job": f"tt/{job.target}/fold{job.fold}{repeat_tag(job.repeat)}",
+                                  **history.as_dict(), "machine": machine_fingerprint(threads)})
     return frames[0]

@@ -20,8 +20,10 @@ from sertransfer.statistics import bootstrap_uar_interval, scores
 
 #: Columns identifying an evaluated configuration (and where) in the metrics tables.
 GROUP_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
+#: Columns of one evaluation: a configuration's run k (`fold`) with one seed (`repeat`).
+RUN_COLUMNS = ("fold", "repeat")
 #: Columns of the evaluated-predictions table.
-UTTERANCE_COLUMNS = (*GROUP_COLUMNS, "fold", "utterance_id", "true", "pred")
+UTTERANCE_COLUMNS = (*GROUP_COLUMNS, *RUN_COLUMNS, "utterance_id", "true", "pred")
 
 
 def restricted_predictions(frame: pd.DataFrame, labels: Sequence[str]) -> pd.Series:
@@ -52,16 +54,16 @@ def evaluated_predictions(predictions: pd.DataFrame, domain_labels: Mapping[str,
     for domain, frame in predictions.groupby("domain", sort=True):
         labels = list(domain_labels[domain])
         pred = restricted_predictions(frame, labels) if restrict else frame["pred"]
-        parts.append(frame[[*GROUP_COLUMNS, "fold", "utterance_id", "true"]].assign(pred=pred.to_numpy()))
+        parts.append(frame[[*GROUP_COLUMNS, *RUN_COLUMNS, "utterance_id", "true"]].assign(pred=pred.to_numpy()))
     if not parts:
         return pd.DataFrame(columns=list(UTTERANCE_COLUMNS))
     return pd.concat(parts, ignore_index=True)[list(UTTERANCE_COLUMNS)]
 
 
 def fold_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """UAR, WA and macro-F1 per (configuration, domain, split, fold): the tidy metrics table."""
+    """UAR, WA and macro-F1 per (configuration, domain, split, fold, repeat): the tidy metrics table."""
     rows = []
-    keys = [*GROUP_COLUMNS, "fold"]
+    keys = [*GROUP_COLUMNS, *RUN_COLUMNS]
     for key, frame in evaluated.groupby(keys, sort=True, dropna=False):
         ident = dict(zip(keys, key))
         result = scores(frame["true"], frame["pred"], domain_labels[ident["domain"]])
@@ -71,10 +73,15 @@ def fold_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[s
 
 def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]], *, resamples: int,
                    confidence: float, seed: int) -> pd.DataFrame:
-    """Metrics of each configuration over all its folds' utterances, with a bootstrap CI of UAR (test rows)."""
+    """Metrics of each configuration and seed repeat over all its folds' utterances, with a bootstrap CI of UAR.
+
+    One row per (configuration, repeat): each repeat is a complete set of test predictions, so the
+    bootstrap resamples utterances that each occur once.
+    """
     rows = []
-    for key, frame in evaluated.groupby(list(GROUP_COLUMNS), sort=True, dropna=False):
-        ident = dict(zip(GROUP_COLUMNS, key))
+    keys = [*GROUP_COLUMNS, "repeat"]
+    for key, frame in evaluated.groupby(keys, sort=True, dropna=False):
+        ident = dict(zip(keys, key))
         labels = domain_labels[ident["domain"]]
         result = scores(frame["true"], frame["pred"], labels)
         low = high = float("nan")
@@ -83,5 +90,4 @@ def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence
                                                confidence=confidence, seed=derived_seed(seed, "bootstrap", *key))
         rows.append({**ident, "n_folds": int(frame["fold"].nunique()), "n": result.n, "uar": result.uar,
                      "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa, "macro_f1": result.macro_f1})
-    return pd.DataFrame(rows, columns=[*GROUP_COLUMNS, "n_folds", "n", "uar", "uar_ci_low", "uar_ci_high", "wa",
-                                       "macro_f1"])
+    return pd.DataFrame(rows, columns=[*keys, "n_folds", "n", "uar", "uar_ci_low", "uar_ci_high", "wa", "macro_f1"])

@@ -18,8 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sertransfer.folds import derived_seed
-from sertransfer.sets import Folds, all_ids, domain_validation_ids, test_ids, training_ids
-from sertransfer.vocabulary import CNN, CNN_LSTM, pooled_set_id, s1_ablation_set_id, s2_ablation_set_id, s2_set_id
+from sertransfer.sets import Folds, all_ids, domain_selection_ids, domain_validation_ids, test_ids, training_ids
+from sertransfer.vocabulary import (
+    ABLATION,
+    CNN,
+    CNN_LSTM,
+    POOLED,
+    REPEATABLE,
+    TRANSFER,
+    TT,
+    pooled_set_id,
+    s1_ablation_set_id,
+    s2_ablation_set_id,
+    s2_set_id,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class PretrainJob:
     domains: tuple[str, ...]          # domains whose utterances it trains on
     fold: int | None                  # run k whose training folds it uses (None: whole domains)
     excluded: tuple[str, ...] = ()    # domains left out (S2 target and/or ablated source)
+    repeat: int = 0                   # which of the `repeats.count` seeds (0: the first)
 
     @property
     def uses_whole_domains(self) -> bool:
@@ -48,6 +61,11 @@ class FinetuneJob:
     scenario: str                     # S1 or S2
     excluded: str = ""                # ablated source domain ('' for the All rows)
 
+    @property
+    def repeat(self) -> int:
+        """The seed repeat of the pretrained model it starts from."""
+        return self.pretrain.repeat
+
 
 @dataclass(frozen=True)
 class TargetOnlyJob:
@@ -55,6 +73,7 @@ class TargetOnlyJob:
 
     target: str
     fold: int
+    repeat: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,41 +113,55 @@ def finetune_job_from_params(params: Mapping) -> FinetuneJob:
 
 
 def build_plan(config: Mapping) -> Plan:
-    """List every pretraining, fine-tuning and TT job of `config`."""
+    """List every pretraining, fine-tuning and TT job of `config`, for each seed repeat it asks for."""
+    repeats = config.get("repeats", {"count": 1, "experiments": []})
+    pretrain: dict[str, PretrainJob] = {}
+    finetune: list[FinetuneJob] = []
+    target_only: list[TargetOnlyJob] = []
+    for repeat in range(repeats["count"]):
+        experiments = set(REPEATABLE) if repeat == 0 else set(repeats["experiments"])
+        _plan_repeat(config, repeat, experiments, pretrain, finetune, target_only)
+    return Plan(tuple(pretrain.values()), tuple(finetune), tuple(target_only))
+
+
+def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: dict[str, PretrainJob],
+                 finetune: list[FinetuneJob], target_only: list[TargetOnlyJob]) -> None:
+    """Add the jobs of one seed repeat of the `experiments` groups to the plan's lists."""
     domains = tuple(config["domains"])
     folds = range(config["folds"]["k"])
     transfer = config["transfer"]
     architectures = (CNN_LSTM, CNN) if transfer["cnn"] else (CNN_LSTM,)
-    pretrain: dict[str, PretrainJob] = {}
-    finetune: list[FinetuneJob] = []
+    s1, s2 = "S1" in transfer["scenarios"], "S2" in transfer["scenarios"]
 
     def add(job: PretrainJob) -> PretrainJob:
         return pretrain.setdefault(job.set_id, job)
 
-    for architecture, k in itertools.product(architectures, folds):
-        add(PretrainJob(pooled_set_id(architecture, k), architecture, domains, k))
-    if "S1" in transfer["scenarios"]:
+    if POOLED in experiments:
+        for architecture, k in itertools.product(architectures, folds):
+            add(PretrainJob(pooled_set_id(architecture, k, repeat), architecture, domains, k, repeat=repeat))
+    if TRANSFER in experiments and s1:
         for k, target in itertools.product(folds, domains):
-            finetune.append(FinetuneJob(pretrain[pooled_set_id(CNN_LSTM, k)], target, k, "S1"))
-    if "S2" in transfer["scenarios"]:
+            job = add(PretrainJob(pooled_set_id(CNN_LSTM, k, repeat), CNN_LSTM, domains, k, repeat=repeat))
+            finetune.append(FinetuneJob(job, target, k, "S1"))
+    if TRANSFER in experiments and s2:
         for target in domains:
-            job = add(PretrainJob(s2_set_id(target), CNN_LSTM, tuple(d for d in domains if d != target), None,
-                                  (target,)))
+            job = add(PretrainJob(s2_set_id(target, repeat), CNN_LSTM, tuple(d for d in domains if d != target),
+                                  None, (target,), repeat))
             finetune.extend(FinetuneJob(job, target, k, "S2") for k in folds)
-    if transfer["ablation"] and len(domains) > 2:
-        if "S1" in transfer["scenarios"]:
+    if ABLATION in experiments and transfer["ablation"] and len(domains) > 2:
+        if s1:
             for source, k in itertools.product(domains, folds):
-                job = add(PretrainJob(s1_ablation_set_id(source, k), CNN_LSTM,
-                                      tuple(d for d in domains if d != source), k, (source,)))
+                job = add(PretrainJob(s1_ablation_set_id(source, k, repeat), CNN_LSTM,
+                                      tuple(d for d in domains if d != source), k, (source,), repeat))
                 finetune.extend(FinetuneJob(job, target, k, "S1", source) for target in job.domains)
-        if "S2" in transfer["scenarios"]:
+        if s2:
             for pair in itertools.combinations(sorted(domains), 2):
-                job = add(PretrainJob(s2_ablation_set_id(pair), CNN_LSTM,
-                                      tuple(d for d in domains if d not in pair), None, pair))
+                job = add(PretrainJob(s2_ablation_set_id(pair, repeat), CNN_LSTM,
+                                      tuple(d for d in domains if d not in pair), None, pair, repeat))
                 for target, source in (pair, pair[::-1]):
                     finetune.extend(FinetuneJob(job, target, k, "S2", source) for k in folds)
-    target_only = tuple(TargetOnlyJob(t, k) for t in domains for k in folds)
-    return Plan(tuple(pretrain.values()), tuple(finetune), target_only)
+    if TT in experiments:
+        target_only.extend(TargetOnlyJob(t, k, repeat) for t in domains for k in folds)
 
 
 def job_seed(seed: int, *identity: object) -> int:
@@ -137,14 +170,16 @@ def job_seed(seed: int, *identity: object) -> int:
 
 
 def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds, labels: Mapping[str, str],
-                   *, seed: int, validation_fraction: float) -> dict[str, list[str]]:
-    """Exact `train` (fit), `validation` and `test` utterance ids of a job.
+                   *, seed: int, validation_fraction: float, selection_fraction: float = 0.0) -> dict[str, list[str]]:
+    """Exact `train` (fit), `validation`, `selection` and `test` utterance ids of a job.
 
-    The validation set is the union of each trained domain's validation split of the job's run
-    (`sets.domain_validation_ids`), so a pooled / S1 model of run k never fits the utterances that
-    fine-tuning and TT of run k early-stop and select on. For a pretraining job `test` is every
-    included domain's test fold of its run (empty for whole-domain sets); for fine-tuning and TT
-    jobs it is the target's test fold.
+    The validation set (early stopping) is the union of each trained domain's validation split of the
+    job's run (`sets.domain_validation_ids`), so a pooled / S1 model of run k never fits the utterances
+    that fine-tuning and TT of run k early-stop on. The selection set (choosing a configuration) is the
+    union of each trained domain's selection split of the run (`sets.domain_selection_ids`): no job of
+    run k fits or early-stops on it; fine-tuning and TT jobs predict it. Whole-domain sets (S2) hold out
+    a validation split only. For a pretraining job `test` is every included domain's test fold of its
+    run (empty for whole-domain sets); for fine-tuning and TT jobs it is the target's test fold.
     """
     if isinstance(job, PretrainJob):
         domains = job.domains
@@ -156,5 +191,9 @@ def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds,
         test = test_ids(folds, job.fold, job.target)
     validation = [u for d in domains
                   for u in domain_validation_ids(folds, labels, d, job.fold, validation_fraction, seed)]
-    held_out = set(validation)
-    return {"train": [u for u in pool if u not in held_out], "validation": validation, "test": test}
+    selection = [] if job.fold is None else [
+        u for d in domains
+        for u in domain_selection_ids(folds, labels, d, job.fold, selection_fraction, validation_fraction, seed)]
+    held_out = set(validation) | set(selection)
+    return {"train": [u for u in pool if u not in held_out], "validation": validation, "selection": selection,
+            "test": test}

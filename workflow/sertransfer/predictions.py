@@ -3,8 +3,10 @@
 One Parquet file per evaluated job under `results/predictions/`, one row per (utterance,
 evaluated model). Columns:
 
-- `utterance_id`, `domain` (the utterance's domain), `fold` (the run k whose test fold holds it),
-  `split` (`test`, or `validation` for rows used only to choose configurations honestly);
+- `utterance_id`, `domain` (the utterance's domain), `fold` (the run k whose test fold holds it, or
+  whose training folds it was held out of), `repeat` (the seed repeat, 0 for the first; `repeats:`),
+  `split` (`test`; `validation`: the early-stopping split; `selection`: the split configurations are
+  chosen on, which no model fitted or early-stopped on);
 - `experiment` (an experiment group of `sertransfer.vocabulary`, or `pretrain`), `model` (`cnn_lstm`,
   `cnn`, `svm_is`, `asvm`), `scenario` (`S1`, `S2` or empty), `approach` (`A1`..`A8`, `TT` or empty),
   `excluded` (the source domain left out of pretraining, or empty);
@@ -26,8 +28,10 @@ import pyarrow.parquet as pq
 from sertransfer import atomic
 from sertransfer.recovery import rebuild_hint
 
-ID_COLUMNS = ("utterance_id", "domain", "fold", "split", "experiment", "model", "scenario", "approach", "excluded")
-SPLITS = ("test", "validation")
+ID_COLUMNS = ("utterance_id", "domain", "fold", "repeat", "split", "experiment", "model", "scenario", "approach",
+              "excluded")
+TEST, VALIDATION, SELECTION = "test", "validation", "selection"
+SPLITS = (TEST, VALIDATION, SELECTION)
 
 
 def probability_column(emotion: str) -> str:
@@ -44,7 +48,8 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 def prediction_frame(utterance_ids: Sequence[str], domains: Sequence[str], fold: int, true: Sequence[str],
                      probabilities: np.ndarray, emotions: Sequence[str], *, experiment: str, model: str,
-                     scenario: str = "", approach: str = "", excluded: str = "", split: str = "test") -> pd.DataFrame:
+                     scenario: str = "", approach: str = "", excluded: str = "", split: str = TEST,
+                     repeat: int = 0) -> pd.DataFrame:
     """Rows of a predictions file for one evaluated model on a set of utterances."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
@@ -53,7 +58,8 @@ def prediction_frame(utterance_ids: Sequence[str], domains: Sequence[str], fold:
         expected = (len(utterance_ids), len(emotions))
         raise ValueError(f"probabilities shaped {probabilities.shape}, expected {expected}")
     frame = pd.DataFrame({
-        "utterance_id": list(utterance_ids), "domain": list(domains), "fold": np.int64(fold), "split": split,
+        "utterance_id": list(utterance_ids), "domain": list(domains), "fold": np.int64(fold),
+        "repeat": np.int64(repeat), "split": split,
         "experiment": experiment, "model": model, "scenario": scenario, "approach": approach, "excluded": excluded,
         "true": list(true), "pred": [emotions[i] for i in probabilities.argmax(axis=1)],
     })

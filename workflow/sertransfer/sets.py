@@ -3,12 +3,16 @@
 Every set is a function of the per-domain folds tables (`utterance_id`, `emotion`, `fold`) only, so
 the same definitions serve the networks, the SVM baselines, the protocol audit and the tests.
 
-The validation rule: each domain's validation split of run k is drawn once, from that domain's
+The held-out rule: each domain's validation split of run k is drawn once, from that domain's
 training folds of run k (`domain_validation_ids`), and is that domain's share of the validation set
-of every job of run k that trains on the domain: pooled and S1 pretraining, fine-tuning and TT. Sets
-built from whole domains (S2 and their ablations) hold out one split per domain drawn the same way
-from all its utterances. So no model is early-stopped, selected or evaluated on utterances that it,
-or a model it was fine-tuned from, was fitted on.
+of every job of run k that trains on the domain: pooled and S1 pretraining, fine-tuning and TT. It is
+what early stopping watches. A second split of run k, the selection split (`domain_selection_ids`,
+`training.selection_fraction`), is drawn from the rest of the same training folds; no job fits or
+early-stops on it, and it is what configurations are chosen on (docs/design.md, "Choosing a
+configuration"). Sets built from whole domains (S2 and their ablations) hold out one validation split
+per domain drawn the same way from all its utterances. So no model is early-stopped, selected or
+evaluated on utterances that it, or a model it was fine-tuned from, was fitted on, and no choice
+between configurations is made on the utterances that picked their epochs.
 """
 
 from __future__ import annotations
@@ -50,6 +54,21 @@ def domain_validation_ids(folds: Folds, labels: Mapping[str, str], domain: str, 
     identity = "all" if fold is None else fold
     return validation_split(pool, [labels[u] for u in pool], fraction, derived_seed(seed, "validation", domain,
                                                                                      identity))[1]
+
+
+def domain_selection_ids(folds: Folds, labels: Mapping[str, str], domain: str, fold: int, fraction: float,
+                         validation_fraction: float, seed: int) -> list[str]:
+    """`domain`'s selection split of run `fold`: about `fraction` of its training folds, drawn after the validation
+    split from what that leaves (so the two never share an utterance); empty when `fraction` is 0."""
+    if fraction == 0:
+        return []
+    if fraction + validation_fraction >= 1:
+        raise ValueError(f"training.selection_fraction ({fraction}) + training.validation_fraction "
+                         f"({validation_fraction}) must stay below 1: nothing would be left to fit")
+    held = set(domain_validation_ids(folds, labels, domain, fold, validation_fraction, seed))
+    pool = [u for u in training_ids(folds, fold, [domain]) if u not in held]
+    return validation_split(pool, [labels[u] for u in pool], fraction / (1 - validation_fraction),
+                            derived_seed(seed, "selection", domain, fold))[1]
 
 
 def validation_split(ids: list[str], labels: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -33,6 +33,7 @@ class TrainingSettings:
     emotions: tuple[str, ...]
     model: Mapping = field(hash=False)             # the `model:` block (architecture, execution, optimizer)
     validation_fraction: float = 0.1
+    selection_fraction: float = 0.0
     run_eagerly: bool = False
     reuse_graph: bool = False
     training: StageSettings = StageSettings(32, 50, 5)
@@ -46,6 +47,7 @@ class TrainingSettings:
         block = config["training"]
         return cls(stage=stage, seed=int(config["seed"]), emotions=tuple(config["emotions"]),
                    model=config["model"], validation_fraction=float(block["validation_fraction"]),
+                   selection_fraction=float(block["selection_fraction"]),
                    run_eagerly=bool(block["run_eagerly"]), reuse_graph=bool(block["reuse_graph"]),
                    training=StageSettings(**block[stage]),
                    approaches=config["transfer"]["approaches"] if stage == "finetune" else None)

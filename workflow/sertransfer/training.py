@@ -32,6 +32,27 @@ def configure_runtime(seed: int, threads: int) -> None:
         pass
 
 
+def machine_fingerprint(threads: int) -> dict:
+    """What a job's bits depend on besides code, config and data (README, "Determinism"): CPU, ISA, TF, threads."""
+    import platform
+
+    flags: set[str] = set()
+    model = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name") and model in ("", platform.machine()):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    isa = [flag for flag in ("avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "avx2", "fma", "neon", "asimd")
+           if flag in flags]
+    return {"cpu": model, "isa": isa, "tensorflow": tf.__version__, "threads": threads,
+            **{key: os.environ[key] for key in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA") if key in os.environ}}
+
+
 def label_indices(labels: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
     """Emotion names -> class indices of the six-way output layer."""
     index = {emotion: i for i, emotion in enumerate(emotions)}

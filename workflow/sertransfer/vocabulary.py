@@ -36,33 +36,48 @@ TT_APPROACH = "TT"
 PRETRAIN_PREDICTIONS = "results/predictions/pretrain/{pretrain_set}.parquet"
 FINETUNE_PREDICTIONS = "results/predictions/finetune/{pretrain_set}"   # one directory per pretrained model
 FINETUNE_HISTORIES = "results/histories/finetune/{pretrain_set}"
-TT_PREDICTIONS = "results/predictions/tt/{target}/fold{fold}.parquet"
+TT_PREDICTIONS = "results/predictions/tt/{target}/fold{fold}{repeat}.parquet"   # {repeat}: repeat_tag
+TT_HISTORIES = "results/histories/tt/{target}/fold{fold}{repeat}.json"
 SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
 
 #: A pretraining set id, as the `pretrain_set` wildcard matches it.
-SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?"
+SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?(-r[1-9]\d*)?"
+#: The `repeat` wildcard of TT files: empty for the first seed, `-r<r>` for repeat r >= 1.
+REPEAT_TAG_PATTERN = r"(-r[1-9]\d*)?"
+#: The network experiment groups that `repeats.experiments` may run with several seeds.
+REPEATABLE = (POOLED, TT, TRANSFER, ABLATION)
 
 
-def pooled_set_id(architecture: str, fold: int) -> str:
-    """`pooled-<arch>-k<k>`: the training folds of run k of every domain (Table 2; S1)."""
-    return f"pooled-{architecture}-k{fold}"
+def repeat_tag(repeat: int) -> str:
+    """The suffix of a repeat's set ids and TT files: '' for the first seed (repeat 0), `-r<r>` after it."""
+    return f"-r{repeat}" if repeat else ""
 
 
-def s2_set_id(target: str) -> str:
-    """`s2-<t>`: every utterance of every domain but the target (S2)."""
-    return f"s2-{target}"
+def repeat_of_tag(tag: str) -> int:
+    """The repeat index back from its tag ('' -> 0, '-r2' -> 2)."""
+    return int(tag[2:]) if tag else 0
 
 
-def s1_ablation_set_id(source: str, fold: int) -> str:
-    """`s1x<j>-k<k>`: the training folds of run k of every domain but source j (Table 4, S1)."""
-    return f"s1x{source}-k{fold}"
+def pooled_set_id(architecture: str, fold: int, repeat: int = 0) -> str:
+    """`pooled-<arch>-k<k>[-r<r>]`: the training folds of run k of every domain (Table 2; S1)."""
+    return f"pooled-{architecture}-k{fold}{repeat_tag(repeat)}"
 
 
-def s2_ablation_set_id(pair: Sequence[str]) -> str:
-    """`s2x<a>+<b>`: every utterance of every domain but a and b (Table 4, S2, for targets a and b)."""
+def s2_set_id(target: str, repeat: int = 0) -> str:
+    """`s2-<t>[-r<r>]`: every utterance of every domain but the target (S2)."""
+    return f"s2-{target}{repeat_tag(repeat)}"
+
+
+def s1_ablation_set_id(source: str, fold: int, repeat: int = 0) -> str:
+    """`s1x<j>-k<k>[-r<r>]`: the training folds of run k of every domain but source j (Table 4, S1)."""
+    return f"s1x{source}-k{fold}{repeat_tag(repeat)}"
+
+
+def s2_ablation_set_id(pair: Sequence[str], repeat: int = 0) -> str:
+    """`s2x<a>+<b>[-r<r>]`: every utterance of every domain but a and b (Table 4, S2, for targets a and b)."""
     first, second = sorted(pair)
-    return f"s2x{first}+{second}"
+    return f"s2x{first}+{second}{repeat_tag(repeat)}"
 
 
 def is_pooled(job: PretrainJob) -> bool:
@@ -89,7 +104,8 @@ def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[st
     return {
         POOLED: [PRETRAIN_PREDICTIONS.format(pretrain_set=j.set_id) for j in plan.pretrain if is_pooled(j)],
         SVM_IS: [SVM_IS_PREDICTIONS.format(fold=k) for k in runs],
-        TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold) for j in plan.target_only],
+        TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold, repeat=repeat_tag(j.repeat))
+             for j in plan.target_only],
         **finetune,
         ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
     }

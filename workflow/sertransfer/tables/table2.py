@@ -16,7 +16,6 @@ from sertransfer.tables.uars import (
     MetricsPaths,
     compare_with_paper,
     display_name,
-    fold_record,
     ordered_domains,
     pooled,
     svm_is,
@@ -34,9 +33,9 @@ def table2_columns(cnn: bool) -> list[tuple[str, Configuration]]:
 def build_table2(evidence: Evidence, domains: Sequence[str], cnn: bool) -> pd.DataFrame:
     """Tidy Table 2: one row per (domain, column): mean test UAR, every fold's, the pooled CI, WA, macro-F1."""
     columns, targets = table2_columns(cnn), ordered_domains(domains)
-    cells = evidence.collect([(config, domain, TEST) for domain in targets for _, config in columns], "Table 2")
+    evidence.collect([(config, domain, TEST) for domain in targets for _, config in columns], "Table 2")
     rows = [{"domain": domain, "dataset": display_name(domain), "column": name, "experiment": config.experiment,
-             "model": config.model, **fold_record(cells[(config, domain, TEST)]),
+             "model": config.model, **evidence.record((config, domain, TEST)),
              **evidence.pooled((config, domain, TEST))}
             for domain in targets for name, config in columns]
     return pd.DataFrame(rows)

@@ -20,7 +20,6 @@ from sertransfer.tables.uars import (
     MetricsPaths,
     compare_with_paper,
     display_name,
-    fold_record,
     ordered_domains,
     relative_gain,
     scenario_header,
@@ -50,11 +49,11 @@ def build_table3(evidence: Evidence, domains: Sequence[str], scenarios: Sequence
         tt_folds = cells[tt_cell]
         tt_uar = float(tt_folds.mean())
         target_rows = [{"domain": target, "dataset": display_name(target), "column": "TT", "scenario": "",
-                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), **fold_record(tt_folds),
+                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), **evidence.record(tt_cell),
                         **evidence.pooled(tt_cell)}]
         for config in configs:
             cell = (config, target, TEST)
-            record = fold_record(cells[cell])
+            record = evidence.record(cell)
             target_rows.append({"domain": target, "dataset": display_name(target), "column": config.label,
                                 "scenario": config.scenario, "approach": config.approach, "tt_uar": tt_uar,
                                 "gain": relative_gain(record["uar"], tt_uar),

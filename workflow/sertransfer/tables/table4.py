@@ -29,7 +29,6 @@ from sertransfer.tables.uars import (
     ablation_included,
     compare_with_paper,
     display_name,
-    fold_record,
     ordered_domains,
     scenario_header,
     transfer,
@@ -82,7 +81,7 @@ def build_table4(evidence: Evidence, domains: Sequence[str], scenarios: Sequence
                           "source": display_name(config.excluded) if config.excluded else "All",
                           "scenario": config.scenario, "approach": config.approach,
                           "column": f"{config.scenario}-{config.approach}", "all_uar": float(cells[all_cell].mean()),
-                          **comparison, "in_tex": config.approach in tex_approaches, **fold_record(cells[cell]),
+                          **comparison, "in_tex": config.approach in tex_approaches, **evidence.record(cell),
                           **evidence.pooled(cell)})
         # the family of a correction: every comparison of one target (all its sources, scenarios, approaches)
         for row, adjusted in zip(block, adjust([row["p_value"] for row in block], statistics.correction)):

@@ -1,11 +1,12 @@
 """Table 5: Adaptive SVM vs CNN+LSTM per target, with the relative gain `(CNN+LSTM - ASVM) / ASVM`.
 
 The CNN+LSTM appears twice. `test`: the paper's column, the best mean test UAR that any configuration
-of Table 4 reached on the target (chosen on test results). `validation`: the configuration with the
-best mean validation UAR (validation split of the target's training folds), reporting its test UAR.
+of Table 4 reached on the target (chosen on test results). `nested`: per run k, the configuration with
+the best UAR on run k's selection split (held out of every fit and of early stopping), scored on run
+k's test fold; its UAR is the mean over runs (`Evidence.nested_choice`). The row names every run's
+choice (`chosen_per_run`) and, as `configuration`, the one a final model takes (most often chosen).
 Ties go to the first configuration in Table 4's order (All, then excluded sources; S1, S2; A1...).
-A target whose validation splits are empty (tiny data: no validation UARs for any of its configurations
-although their test UARs exist) gets an empty validation-chosen cell with a note, and a warning.
+A target without held-out UARs (tiny data) gets an empty nested cell with a note, and a warning.
 """
 
 from __future__ import annotations
@@ -21,16 +22,13 @@ from sertransfer.tables.latex import booktabs, escape, paper_number
 from sertransfer.tables.paper import read_reported
 from sertransfer.tables.table4 import table4_configurations
 from sertransfer.tables.uars import (
+    SELECTION,
     TEST,
-    VALIDATION,
-    Cell,
     Configuration,
-    FoldUARs,
     MetricsPaths,
     adaptive_svm,
     compare_with_paper,
     display_name,
-    fold_record,
     multicolumn,
     ordered_domains,
     relative_gain,
@@ -40,18 +38,10 @@ from sertransfer.tables.uars import (
 log = logging.getLogger(__name__)
 
 ASVM_COLUMN = "Adaptive SVM"
-#: The CNN+LSTM columns by the split their configuration is chosen on.
-CNN_LSTM_COLUMNS = {TEST: "CNN+LSTM (chosen on test, as the paper)", VALIDATION: "CNN+LSTM (chosen on validation)"}
-
-
-def validation_cells(uars: FoldUARs, target: str, candidates: Sequence[Configuration]) -> dict[Cell, pd.Series]:
-    """Validation UARs of a target's candidates; none at all when its validation splits are empty (tiny data)."""
-    wanted = [(config, target, VALIDATION) for config in candidates]
-    if not any(cell in uars for cell in wanted):
-        log.warning("Table 5: no validation UARs on %s although its test UARs exist: its validation splits are "
-                    "empty, so its validation-chosen column stays empty", target)
-        return {}
-    return uars.collect(wanted, "Table 5 (validation UARs)")
+#: The CNN+LSTM rows by how their configuration is chosen (the `selection` column of the CSV).
+NESTED = "nested"
+CNN_LSTM_COLUMNS = {TEST: "CNN+LSTM (chosen on test, as the paper)",
+                    NESTED: "CNN+LSTM (chosen per run on its selection split)"}
 
 
 def build_table5(uars: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
@@ -67,42 +57,57 @@ def build_table5(uars: Evidence, domains: Sequence[str], scenarios: Sequence[str
                          + [(config, t, TEST) for t in targets for config in candidates[t]], "Table 5")
     rows = []
     for target in targets:
-        cells.update(validation_cells(uars, target, candidates[target]))
-        asvm_folds = cells[(adaptive_svm(), target, TEST)]
-        asvm_uar = float(asvm_folds.mean())
         asvm_cell = (adaptive_svm(), target, TEST)
-        rows.append({"domain": target, "dataset": display_name(target), "column": ASVM_COLUMN, "selection": "",
-                     "uar": asvm_uar, "asvm_uar": asvm_uar, **fold_record(asvm_folds), **uars.pooled(asvm_cell)})
-        for selection, column in CNN_LSTM_COLUMNS.items():
-            scored = [config for config in candidates[target] if (config, target, selection) in cells]
-            row = {"domain": target, "dataset": display_name(target), "column": column, "selection": selection,
-                   "asvm_uar": asvm_uar}
-            if not scored:
-                rows.append({**row, "uar": float("nan"), "note": "no validation utterances on this target"})
-                continue
-            chosen = max(scored, key=lambda config: float(cells[(config, target, selection)].mean()))
-            chosen_cell = (chosen, target, TEST)
-            record = fold_record(cells[chosen_cell])
-            validation = cells.get((chosen, target, VALIDATION))
-            rows.append({**row, "configuration": chosen.label, "scenario": chosen.scenario,
-                         "approach": chosen.approach, "excluded": chosen.excluded,
-                         "validation_uar": float(validation.mean()) if validation is not None else float("nan"),
-                         "gain": relative_gain(record["uar"], asvm_uar),
-                         **uars.compare(chosen_cell, asvm_cell, statistics), **record, **uars.pooled(chosen_cell)})
+        asvm_uar = float(cells[asvm_cell].mean())
+        base = {"domain": target, "dataset": display_name(target), "asvm_uar": asvm_uar}
+        rows.append({**base, "column": ASVM_COLUMN, "selection": "", "uar": asvm_uar, **uars.record(asvm_cell),
+                     **uars.pooled(asvm_cell)})
+        best = max(candidates[target], key=lambda config: float(cells[(config, target, TEST)].mean()))
+        record = uars.record((best, target, TEST))
+        rows.append({**base, "column": CNN_LSTM_COLUMNS[TEST], "selection": TEST, **_configuration(best),
+                     "gain": relative_gain(record["uar"], asvm_uar),
+                     **uars.compare((best, target, TEST), asvm_cell, statistics), **record,
+                     **uars.pooled((best, target, TEST))})
+        choice = uars.nested_choice(candidates[target], target)
+        row = {**base, "column": CNN_LSTM_COLUMNS[NESTED], "selection": NESTED}
+        if choice is None:
+            log.warning("Table 5: no selection or validation UARs on %s although its test UARs exist: its held-out "
+                        "splits are empty, so its nested column stays empty", target)
+            rows.append({**row, "uar": float("nan"), "note": "no held-out utterances on this target"})
+            continue
+        uar = float(choice.test.mean())
+        means = choice.runs.mean(axis=0)
+        note = "" if choice.split == SELECTION else ("chosen on the early-stopping validation split "
+                                                       "(training.selection_fraction is 0): its UAR is optimistic")
+        rows.append({**row, **_configuration(choice.configuration), "chosen_on": choice.split,
+                     "chosen_per_run": choice.describe_runs(), "uar": uar, "chosen_score": float(choice.score.mean()),
+                     "gain": relative_gain(uar, asvm_uar), **uars.compare(choice, asvm_cell, statistics),
+                     "n_folds": len(choice.test), "n_seeds": int(choice.runs.shape[1]),
+                     "seed_sd": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
+                     **{f"uar_fold{fold}": value for fold, value in choice.test.items()},
+                     **uars.nested_pooled(choice, statistics), "note": note})
     table = pd.DataFrame(rows)
-    first = ["domain", "dataset", "column", "selection", "configuration", "scenario", "approach", "excluded", "uar",
-             "uar_ci_low", "uar_ci_high", "validation_uar", "asvm_uar", "gain", "test", "statistic", "p_value",
-             "difference", "difference_ci_low", "difference_ci_high", "n_folds", "note"]
+    first = ["domain", "dataset", "column", "selection", "configuration", "scenario", "approach", "excluded",
+             "chosen_on", "chosen_per_run", "uar", "uar_ci_low", "uar_ci_high", "chosen_score", "asvm_uar", "gain",
+             "test", "statistic", "p_value", "difference", "difference_ci_low", "difference_ci_high", "n_folds",
+             "n_seeds", "seed_sd", "note"]
     table = table.reindex(columns=first + [column for column in table.columns if column not in first])
-    text_columns = ["configuration", "scenario", "approach", "excluded", "note", "test"]
+    text_columns = ["configuration", "scenario", "approach", "excluded", "chosen_on", "chosen_per_run", "note", "test"]
     table[text_columns] = table[text_columns].astype(object).where(table[text_columns].notna(), "")
     table["n_folds"] = table["n_folds"].astype("Int64")
+    table["n_seeds"] = table["n_seeds"].astype("Int64")
     return table
 
 
+def _configuration(config: Configuration) -> dict:
+    """The identifying columns of a chosen configuration."""
+    return {"configuration": config.label, "scenario": config.scenario, "approach": config.approach,
+            "excluded": config.excluded}
+
+
 def render_table5_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
-    """The paper's Table 5 layout (Target, Adaptive SVM, CNN+LSTM, Gain) plus the validation-chosen pair."""
-    header = [["", "", multicolumn(2, "Chosen on test (paper)"), multicolumn(2, "Chosen on validation")],
+    """The paper's Table 5 layout (Target, Adaptive SVM, CNN+LSTM, Gain) plus the nested choice's pair."""
+    header = [["", "", multicolumn(2, "Chosen on test (paper)"), multicolumn(2, "Chosen per run on held-out data")],
               [r"\cmidrule(lr){3-4}\cmidrule(lr){5-6} Target", "Adaptive SVM", "CNN+LSTM", "Gain", "CNN+LSTM",
                "Gain"]]
     rows = []
@@ -118,9 +123,10 @@ def render_table5_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATIS
     caption = ("UAR numbers for Adaptive SVM and CNN+LSTM, and the gain of CNN+LSTM relative to Adaptive SVM, "
                "(CNN+LSTM $-$ ASVM)/ASVM. Chosen on test (the paper's column): the best mean test UAR that any "
                "configuration of the ablation table reached on the target, i.e.\\ selected on test results. "
-               "Chosen on validation: the configuration with the best mean UAR on the validation split of the "
-               "target's training folds, and its test UAR (--: the target has no validation utterances). The CSV names "
-               "both chosen configurations."
+               "Chosen per run on held-out data: in each cross-validation run the configuration with the best UAR on "
+               "that run's selection split (held out of every fit and of early stopping), scored on that run's test "
+               "fold, averaged over the runs (--: the target has no held-out utterances). The CSV names every run's "
+               "choice."
                + (" In brackets: the bootstrap confidence interval of UAR over utterances." if statistics.show_ci
                   else ""))
     comment = f"p-values against the Adaptive SVM in table5.csv: {statistics.describe(latex=False, markers=False)}"

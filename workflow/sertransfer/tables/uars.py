@@ -16,11 +16,11 @@ import pandas as pd
 
 from sertransfer import atomic, vocabulary
 from sertransfer.corpora import display_name as corpus_display_name
+from sertransfer.predictions import SELECTION, TEST, VALIDATION  # noqa: F401  (the tables import the split names here)
 from sertransfer.tables.paper import to_float
 
 #: Identifier columns of the metrics table (strings; empty where not applicable).
 STRING_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
-TEST, VALIDATION = "test", "validation"
 #: Markers of a cell against its reference, as printed by the paper (`↓` is printed but undefined there).
 MARKERS = "↑↓•"
 
@@ -97,26 +97,47 @@ MetricsPaths = str | Path | Sequence[str | Path]  # one metrics table or several
 
 
 class FoldUARs:
-    """Fold UARs per (configuration, domain, split), read from the metrics table."""
+    """Fold UARs per (configuration, domain, split), read from the metrics table.
+
+    With seed repeats (`repeats:`), a cell's fold UAR is the mean over its repeats of that fold;
+    `runs(cell)` keeps every (fold, repeat) value for the seed spread and the repeated-CV test.
+    """
 
     def __init__(self, frame: pd.DataFrame, source: str = "metrics table") -> None:
-        """Index `frame` (the metrics table's columns) by cell; duplicate folds are an error."""
+        """Index `frame` (the metrics table's columns) by cell; duplicate (fold, repeat) rows are an error."""
         self.source = source
-        duplicated = frame.duplicated([*STRING_COLUMNS, "fold"], keep=False)
+        frame = frame.assign(repeat=frame["repeat"].astype(int)) if "repeat" in frame else frame.assign(repeat=0)
+        duplicated = frame.duplicated([*STRING_COLUMNS, "fold", "repeat"], keep=False)
         if duplicated.any():
             first = frame[duplicated].iloc[0]
-            raise ValueError(f"{source}: {int(duplicated.sum())} rows repeat a (configuration, domain, split, fold),"
-                             f" e.g. {dict(first[[*STRING_COLUMNS, 'fold']])}")
+            raise ValueError(f"{source}: {int(duplicated.sum())} rows repeat a (configuration, domain, split, fold, "
+                             f"repeat), e.g. {dict(first[[*STRING_COLUMNS, 'fold', 'repeat']])}")
         self._cells: dict[Cell, pd.Series] = {}
+        self._runs: dict[Cell, pd.DataFrame] = {}
         for key, group in frame.groupby(list(STRING_COLUMNS), sort=False):
             ident = dict(zip(STRING_COLUMNS, key))
             domain, split = ident.pop("domain"), ident.pop("split")
-            series = pd.Series(group["uar"].to_numpy(dtype=float), index=group["fold"].astype(int).to_numpy())
-            self._cells[(Configuration(**ident), domain, split)] = series.sort_index()
+            cell = (Configuration(**ident), domain, split)
+            runs = group.assign(fold=group["fold"].astype(int)).pivot(index="fold", columns="repeat", values="uar")
+            self._runs[cell] = runs.sort_index().sort_index(axis=1).astype(float)
+            self._cells[cell] = self._runs[cell].mean(axis=1)
 
     def __contains__(self, cell: Cell) -> bool:
         """Whether the metrics have fold UARs for `cell`."""
         return cell in self._cells
+
+    def runs(self, cell: Cell) -> pd.DataFrame:
+        """A cell's UAR of every (fold, repeat): folds as rows, repeats as columns (NaN where a repeat lacks a fold)."""
+        return self._runs[cell]
+
+    def record(self, cell: Cell) -> dict:
+        """`fold_record` of a cell, with its seed repeats."""
+        return fold_record(self._cells[cell], self._runs[cell])
+
+    def seed_sd(self, cell: Cell) -> float:
+        """Standard deviation over seed repeats of the cell's mean UAR over folds; NaN with one repeat."""
+        means = self._runs[cell].mean(axis=0)
+        return float(means.std(ddof=1)) if len(means) > 1 else float("nan")
 
     def collect(self, cells: Iterable[Cell], table: str) -> dict[Cell, pd.Series]:
         """Fold UARs of every cell a table needs; one error listing all missing cells or inconsistent folds."""
@@ -158,9 +179,16 @@ def read_metrics(paths: MetricsPaths) -> FoldUARs:
     return FoldUARs(pd.concat(frames, ignore_index=True), " + ".join(str(path) for path in paths))
 
 
-def fold_record(folds: pd.Series) -> dict:
-    """A cell's mean UAR over folds, its number of folds and every fold value (`uar_fold<k>`)."""
-    return {"uar": float(folds.mean()), "n_folds": int(len(folds)),
+def fold_record(folds: pd.Series, runs: pd.DataFrame | None = None) -> dict:
+    """A cell's mean UAR over folds (x seeds), its numbers of folds and seeds, the seed SD and every fold value.
+
+    `uar_fold<k>` is fold k's UAR averaged over the seed repeats; `seed_sd` the standard deviation over
+    repeats of each repeat's mean over folds (NaN with one repeat, or when `runs` is not given).
+    """
+    repeats = 1 if runs is None else int(runs.shape[1])
+    means = None if runs is None else runs.mean(axis=0)
+    return {"uar": float(folds.mean()), "n_folds": int(len(folds)), "n_seeds": repeats,
+            "seed_sd": float(means.std(ddof=1)) if means is not None and repeats > 1 else float("nan"),
             **{f"uar_fold{fold}": float(value) for fold, value in folds.items()}}
 
 
