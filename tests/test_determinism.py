@@ -49,7 +49,7 @@ def test_a_seed_repeat_trains_the_same_splits_with_other_weights(finished_copy):
                                       "repeats": {"count": 2, "experiments": ["tt"]}}))
     domain = RUN_DOMAINS[0]
     first, second = (f"results/predictions/tt/{domain}/fold0{tag}.parquet" for tag in ("", "-r1"))
-    result = snakemake(workdir, "--cores", "2", "--configfile", str(edited), second)
+    result = snakemake(workdir, "--cores", "2", second, "--configfile", str(edited))
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr.count("rule target_only:") == 1  # only the new seed's job: the first seed's is up to date
     a, b = pd.read_parquet(workdir / first), pd.read_parquet(workdir / second)

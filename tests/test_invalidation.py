@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 #: After Table 5, a dry run lists the export checkpoint and every export as possible reruns (it cannot know
 #: the checkpoint's result); a real run retrains an export only when its chosen configuration changed.
 EXPORTS = {"export_choices", "export_model"}
-DOWNSTREAM = re.compile(r"collect_metrics|table[2-5]|figure_\w+|report\w*|all|export_\w+")
+DOWNSTREAM = re.compile(r"collect_metrics|audit_predictions|table[2-5]|figure_\w+|report\w*|all|export_\w+")
 
 
 def dry_run(workdir, config, **edits):
@@ -61,7 +61,8 @@ def test_waveform_length_reruns_features_and_training_only(finished):
 
 
 #: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the UAR-with-CI figure, the report.
-ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "table5", "figure_uar_intervals", "report", "all", *EXPORTS}
+ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "audit_predictions", "table5", "figure_uar_intervals", "report", "all",
+                   *EXPORTS}
 
 
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):

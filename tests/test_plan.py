@@ -138,3 +138,21 @@ def test_seed_repeats_add_jobs_of_the_listed_groups_only(paper):
                  if job.target == "emodb" and job.fold == 1}
     assert by_repeat[0] == by_repeat[1] == by_repeat[2]  # the same folds and held-out splits for every seed
     assert [repeat_of_tag(repeat_tag(r)) for r in range(3)] == [0, 1, 2] and repeat_tag(0) == ""
+
+
+def test_ablation_units_and_further_seeds_run_only_their_approaches(paper):
+    """Table 4 on A1-A4 (what the paper prints) and S1/S2-A2 with more seeds: the units say which approaches they
+    run; the first seed's S1/S2 units run every approach."""
+    config, _, _, _ = paper
+    config = {**config, "transfer": {**config["transfer"], "ablation_approaches": ["A1", "A2", "A3", "A4"]},
+              "repeats": {"count": 3, "experiments": ["tt", "transfer"], "approaches": ["A2"]}}
+    plan = build_plan(config)
+    assert {j.approaches for j in plan.finetune if j.excluded} == {("A1", "A2", "A3", "A4")}
+    assert {j.approaches for j in plan.finetune if not j.excluded and j.repeat == 0} == {()}
+    assert {j.approaches for j in plan.finetune if j.repeat} == {("A2",)}
+    assert not [j for j in plan.finetune if j.repeat and j.excluded]
+    from dataclasses import asdict
+
+    from sertransfer.plan import finetune_job_from_params
+    job = next(j for j in plan.finetune if j.excluded)
+    assert finetune_job_from_params(asdict(job)) == job  # what the rule param carries comes back whole

@@ -117,6 +117,14 @@ def test_pretrain_finetune_and_a1_equals_pretrained(config, data, tmp_path):
     assert np.allclose(a1[[f"p_{e}" for e in SIX]].to_numpy(), expected, atol=1e-6)
     same_pooled = pooled.set_index("utterance_id").loc[a1.index, [f"p_{e}" for e in SIX]].to_numpy()
     assert np.allclose(same_pooled, expected, atol=1e-6)  # S1-A1 == the pooled model's predictions
+    # a unit that runs some approaches only (Table 4 on A1-A4, further seeds on A2) writes only those
+    only = FinetuneJob(pretrain, "emodb", 0, "S1", approaches=("A1", "A3"))
+    run_finetune(only, stage(config, "finetune"), job_data, model, tmp_path / "o.parquet", tmp_path / "o.json",
+                 threads=1)
+    some = read_predictions(tmp_path / "o.parquet")
+    assert sorted(some["approach"].unique()) == ["A1", "A3"]
+    pd.testing.assert_frame_equal(some[some["approach"] == "A1"].reset_index(drop=True),
+                                  rows[rows["approach"] == "A1"].reset_index(drop=True))
 
 
 def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(config, data, tmp_path):

@@ -19,6 +19,8 @@ rule svm_is:
     threads: 2
     log:
         "logs/baselines/svm_is/fold{fold}.log",
+    benchmark:
+        "logs/benchmarks/baselines/svm_is/fold{fold}.tsv"
     resources:
         mem_mb=4000,
         runtime=240,
@@ -46,6 +48,8 @@ rule asvm_source:
     threads: 2
     log:
         "logs/baselines/asvm_source/{target}.log",
+    benchmark:
+        "logs/benchmarks/baselines/asvm_source/{target}.tsv"
     resources:
         mem_mb=4000,
         runtime=240,
@@ -70,6 +74,8 @@ rule asvm:
     threads: 1
     log:
         "logs/baselines/asvm/{target}/fold{fold}.log",
+    benchmark:
+        "logs/benchmarks/baselines/asvm/{target}/fold{fold}.tsv"
     resources:
         mem_mb=3000,
         runtime=60,

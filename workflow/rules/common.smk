@@ -26,6 +26,8 @@ PRETRAIN = PLAN.pretrain_by_id()
 FINETUNE_BY_SET = PLAN.finetune_by_set()
 #: Predictions files (or fine-tuning directories) of each experiment group: the only input of its metrics.
 GROUP_PREDICTIONS = group_predictions(PLAN, DOMAINS, config["folds"]["k"])
+#: The approaches of Table 4 (and so the candidates of Table 5's choice): transfer.ablation_approaches, or all.
+TABLE4_APPROACHES = list(config["transfer"]["ablation_approaches"] or config["transfer"]["approaches"])
 #: Conda env of the training rules: TensorFlow with CUDA on `training.device: gpu`, the CPU build otherwise.
 TRAIN_ENV = "../../envs/train-gpu.yaml" if config["training"]["device"] == "gpu" else "../../envs/train.yaml"
 TRAIN_GPUS = 1 if config["training"]["device"] == "gpu" else 0
@@ -139,6 +141,7 @@ def metrics_inputs(*groups):
 #: The evaluate / tables settings each kind of statistic depends on (sertransfer.tables.evidence.Statistics).
 STATISTICS_KEYS = {
     "intervals": ("show_ci",),
+    "bootstrap": ("resamples", "confidence", "seed"),
     "comparisons": ("test", "resamples", "confidence", "seed", "show_ci"),
     "markers": ("test", "correction", "alpha", "resamples", "confidence", "seed", "show_ci"),
 }

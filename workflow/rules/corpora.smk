@@ -13,6 +13,8 @@ rule fetch_corpus:
         code=code_fingerprint("sertransfer.sources"),
     log:
         "logs/fetch_corpus/{domain}.log",
+    benchmark:
+        "logs/benchmarks/fetch_corpus/{domain}.tsv"
     resources:
         mem_mb=2000,
         runtime=240,
@@ -36,6 +38,8 @@ rule ingest_corpus:
     threads: 2
     log:
         "logs/ingest_corpus/{domain}.log",
+    benchmark:
+        "logs/benchmarks/ingest_corpus/{domain}.tsv"
     resources:
         mem_mb=2000,
         runtime=60,

@@ -19,6 +19,8 @@ rule collect_metrics:
         code=code_fingerprint("sertransfer.metrics"),
     log:
         "logs/evaluate/collect_metrics/{group}.log",
+    benchmark:
+        "logs/benchmarks/evaluate/collect_metrics/{group}.tsv"
     resources:
         mem_mb=4000,
         runtime=30,

@@ -41,6 +41,8 @@ rule export_model:
     threads: config["training"]["threads"]
     log:
         "logs/export/{target}.log",
+    benchmark:
+        "logs/benchmarks/export/{target}.tsv"
     resources:
         mem_mb=export_mem_mb,
         runtime=720,

@@ -13,6 +13,8 @@ rule waveform_features:
     threads: 2
     log:
         "logs/features/waveform/{domain}.log",
+    benchmark:
+        "logs/benchmarks/features/waveform/{domain}.tsv"
     resources:
         mem_mb=3000,
         runtime=120,
@@ -34,6 +36,8 @@ rule is10_features:
     threads: 2
     log:
         "logs/features/is10/{domain}.log",
+    benchmark:
+        "logs/benchmarks/features/is10/{domain}.tsv"
     resources:
         mem_mb=3000,
         runtime=240,

@@ -7,7 +7,7 @@ localrules:
 
 
 # Table 3 fine-tuning jobs (no excluded source) per target: inputs of its confusion matrix and curves.
-TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded] for t in DOMAINS}
+TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded and j.repeat == 0] for t in DOMAINS}
 
 
 rule figure_table3_gains:
@@ -72,7 +72,7 @@ rule figure_uar_intervals:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
-        statistics=statistics_settings("comparisons"),
+        statistics=statistics_settings("bootstrap"),
         code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/uar_intervals.log",

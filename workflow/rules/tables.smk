@@ -86,7 +86,7 @@ rule table4:
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
-        approaches=list(config["transfer"]["approaches"]),
+        approaches=TABLE4_APPROACHES,
         ablation=config["transfer"]["ablation"],
         statistics=statistics_settings("markers"),
         code=code_fingerprint("sertransfer.tables.table4"),
@@ -112,7 +112,7 @@ rule table5:
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
-        approaches=list(config["transfer"]["approaches"]),
+        approaches=TABLE4_APPROACHES,
         ablation=config["transfer"]["ablation"],
         statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.tables.table5"),

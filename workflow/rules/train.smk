@@ -18,6 +18,8 @@ rule pretrain:
     threads: config["training"]["threads"]
     log:
         "logs/pretrain/{pretrain_set}.log",
+    benchmark:
+        "logs/benchmarks/pretrain/{pretrain_set}.tsv"
     resources:
         mem_mb=pretrain_mem_mb,
         runtime=720,
@@ -41,6 +43,8 @@ rule finetune:
     threads: config["training"]["threads"]
     log:
         "logs/finetune/{pretrain_set}.log",
+    benchmark:
+        "logs/benchmarks/finetune/{pretrain_set}.tsv"
     resources:
         mem_mb=4000,
         runtime=lambda w: 180 * len(FINETUNE_BY_SET[w.pretrain_set]),
@@ -64,6 +68,8 @@ rule target_only:
     threads: config["training"]["threads"]
     log:
         "logs/target_only/{target}/fold{fold}{repeat}.log",
+    benchmark:
+        "logs/benchmarks/target_only/{target}/fold{fold}{repeat}.tsv"
     resources:
         mem_mb=3000,
         runtime=360,

@@ -179,7 +179,9 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
 
     With a `session` (training.reuse_graph) every approach trains the session's working copy.
     """
-    emotions, approaches = settings.emotions, settings.approaches
+    emotions = settings.emotions
+    approaches = {name: approach for name, approach in settings.approaches.items()
+                  if not job.approaches or name in job.approaches}
     check_approaches(approaches)
     prepared = prepare(job, settings, data, threads, "finetune", job.pretrain.set_id, job.target, job.fold)
     scored = prepared.scored_splits(data, emotions)

@@ -60,6 +60,7 @@ class FinetuneJob:
     fold: int
     scenario: str                     # S1 or S2
     excluded: str = ""                # ablated source domain ('' for the All rows)
+    approaches: tuple[str, ...] = ()  # the approaches this unit runs (empty: every configured approach)
 
     @property
     def repeat(self) -> int:
@@ -109,12 +110,13 @@ def pretrain_job_from_params(params: Mapping) -> PretrainJob:
 def finetune_job_from_params(params: Mapping) -> FinetuneJob:
     """A FinetuneJob back from its rule param (`dataclasses.asdict`)."""
     fields = dict(params)
+    fields["approaches"] = tuple(fields.get("approaches", ()))
     return FinetuneJob(pretrain=pretrain_job_from_params(fields.pop("pretrain")), **fields)
 
 
 def build_plan(config: Mapping) -> Plan:
     """List every pretraining, fine-tuning and TT job of `config`, for each seed repeat it asks for."""
-    repeats = config.get("repeats", {"count": 1, "experiments": []})
+    repeats = config.get("repeats", {"count": 1, "experiments": [], "approaches": None})
     pretrain: dict[str, PretrainJob] = {}
     finetune: list[FinetuneJob] = []
     target_only: list[TargetOnlyJob] = []
@@ -132,6 +134,10 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
     transfer = config["transfer"]
     architectures = (CNN_LSTM, CNN) if transfer["cnn"] else (CNN_LSTM,)
     s1, s2 = "S1" in transfer["scenarios"], "S2" in transfer["scenarios"]
+    further = (config.get("repeats") or {}).get("approaches") if repeat else None
+    main = tuple(further or ())                                            # the All rows (Tables 3 and 5)
+    ablated = tuple(a for a in (transfer.get("ablation_approaches") or ()) if not further or a in further) \
+        or main                                                            # Table 4's ablation rows
 
     def add(job: PretrainJob) -> PretrainJob:
         return pretrain.setdefault(job.set_id, job)
@@ -142,24 +148,24 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
     if TRANSFER in experiments and s1:
         for k, target in itertools.product(folds, domains):
             job = add(PretrainJob(pooled_set_id(CNN_LSTM, k, repeat), CNN_LSTM, domains, k, repeat=repeat))
-            finetune.append(FinetuneJob(job, target, k, "S1"))
+            finetune.append(FinetuneJob(job, target, k, "S1", approaches=main))
     if TRANSFER in experiments and s2:
         for target in domains:
             job = add(PretrainJob(s2_set_id(target, repeat), CNN_LSTM, tuple(d for d in domains if d != target),
                                   None, (target,), repeat))
-            finetune.extend(FinetuneJob(job, target, k, "S2") for k in folds)
+            finetune.extend(FinetuneJob(job, target, k, "S2", approaches=main) for k in folds)
     if ABLATION in experiments and transfer["ablation"] and len(domains) > 2:
         if s1:
             for source, k in itertools.product(domains, folds):
                 job = add(PretrainJob(s1_ablation_set_id(source, k, repeat), CNN_LSTM,
                                       tuple(d for d in domains if d != source), k, (source,), repeat))
-                finetune.extend(FinetuneJob(job, target, k, "S1", source) for target in job.domains)
+                finetune.extend(FinetuneJob(job, target, k, "S1", source, ablated) for target in job.domains)
         if s2:
             for pair in itertools.combinations(sorted(domains), 2):
                 job = add(PretrainJob(s2_ablation_set_id(pair, repeat), CNN_LSTM,
                                       tuple(d for d in domains if d not in pair), None, pair, repeat))
                 for target, source in (pair, pair[::-1]):
-                    finetune.extend(FinetuneJob(job, target, k, "S2", source) for k in folds)
+                    finetune.extend(FinetuneJob(job, target, k, "S2", source, ablated) for k in folds)
     if TT in experiments:
         target_only.extend(TargetOnlyJob(t, k, repeat) for t in domains for k in folds)
 
