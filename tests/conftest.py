@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,14 @@ def emodb_2s() -> Path:
 
 
 def write_tone(path: Path, seconds: float = 0.5, sample_rate: int = 16000, channels: int = 1,
-               amplitude: float = 0.3, frequency: float = 220.0) -> Path:
-    """Write a WAV tone (also under a .avi name: ffmpeg decodes by content)."""
+               amplitude: float = 0.3, frequency: float | None = None) -> Path:
+    """Write a WAV tone (also under a .avi name: ffmpeg decodes by content).
+
+    Without a `frequency`, each path gets its own (150-550 Hz), so that two files are never the same
+    recording (the ingest drops audio duplicated under a second name).
+    """
+    if frequency is None:
+        frequency = 150.0 + zlib.crc32(str(path).encode()) % 400_000 / 1000
     path.parent.mkdir(parents=True, exist_ok=True)
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     signal = amplitude * np.sin(2 * np.pi * frequency * t)

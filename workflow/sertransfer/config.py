@@ -66,6 +66,12 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     if held_out >= 1:
         raise ConfigError(f"invalid configuration: config keys 'training.validation_fraction' + "
                           f"'training.selection_fraction' = {held_out:g} leave nothing to fit; keep their sum below 1")
+    for key, chosen in (("transfer.ablation_approaches", config["transfer"]["ablation_approaches"]),
+                        ("repeats.approaches", config["repeats"]["approaches"])):
+        unknown = sorted(set(chosen or ()) - set(config["transfer"]["approaches"]))
+        if unknown:
+            raise ConfigError(f"invalid configuration: config key '{key}' names {unknown}, which "
+                              f"transfer.approaches does not define")
     missing = [domain for domain in config["domains"] if domain not in config["corpora"]]
     if missing:
         raise ConfigError(
@@ -74,10 +80,13 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     for domain in config["domains"]:
         corpus = config["corpora"][domain]
         layout = corpus.get("format") or domain
-        if layout not in SIX_LAYOUTS + ("table", "audformat"):
+        if layout not in SIX_LAYOUTS + ("table", "audformat", "pattern"):
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.format' is required: {domain!r} "
                               f"is not one of the six corpora ({', '.join(SIX_LAYOUTS)}); describe it with "
-                              f"format: table (a CSV of file, label, speaker) or format: audformat")
+                              f"format: table (a CSV of file, label, speaker), format: audformat or format: pattern "
+                              f"(labels in the file names)")
+        if layout == "pattern":
+            check_pattern(domain, corpus.get("pattern"))
         if layout == "audformat" and not corpus.get("audformat"):
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.audformat' is required with "
                               f"format: audformat (label: <table>.<column>)")
@@ -91,6 +100,23 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.url' is required "
                               f"when corpora.{domain}.source is 'download'")
     return config
+
+
+def check_pattern(domain: str, pattern: Mapping | None) -> None:
+    """A `format: pattern` corpus's glob and regular expression, or a ConfigError naming the key."""
+    import re
+
+    if not pattern:
+        raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.pattern' is required with "
+                          f"format: pattern ({{glob: '*/*.wav', regex: '(?P<speaker>[^/]+)/(?P<label>[a-z]+)_.*'}})")
+    try:
+        compiled = re.compile(pattern["regex"])
+    except re.error as error:
+        raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.pattern.regex' is not a regular "
+                          f"expression ({error})") from None
+    if "label" not in compiled.groupindex:
+        raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.pattern.regex' needs a named group "
+                          f"(?P<label>...) (optional: (?P<speaker>...), (?P<gender>...))")
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG_PATH) -> dict:

@@ -5,11 +5,12 @@ from collections.abc import Mapping
 
 from sertransfer.corpora import afew, emodb, emovo, enterface, iemocap, rml
 from sertransfer.corpora.base import MANIFEST_COLUMNS, BadAudioError, CorpusRootError, CorpusSpec, IngestResult, ingest
+from sertransfer.corpora.pattern import CorpusPatternError, PatternCorpus
 from sertransfer.corpora.table import CorpusTableError, TableCorpus
 
 CORPORA: dict[str, CorpusSpec] = {m.CORPUS.key: m.CORPUS for m in (afew, emodb, emovo, enterface, iemocap, rml)}
 #: Formats besides the six layouts.
-TABLE_FORMATS = ("table", "audformat")
+TABLE_FORMATS = ("table", "audformat", "pattern")
 
 
 def get_corpus(key: str) -> CorpusSpec:
@@ -18,7 +19,7 @@ def get_corpus(key: str) -> CorpusSpec:
         return CORPORA[key]
     except KeyError:
         raise KeyError(f"unknown corpus {key!r}; known corpora: {', '.join(sorted(CORPORA))} (any other corpus: "
-                       f"format: table or audformat)") from None
+                       f"format: table, audformat or pattern)") from None
 
 
 def corpus_format(domain: str, corpus: Mapping) -> str:
@@ -26,12 +27,16 @@ def corpus_format(domain: str, corpus: Mapping) -> str:
     return corpus.get("format") or domain
 
 
-def corpus_spec(domain: str, corpus: Mapping) -> CorpusSpec | TableCorpus:
+def corpus_spec(domain: str, corpus: Mapping) -> CorpusSpec | TableCorpus | PatternCorpus:
     """How to read the corpus of `domain` (its validated `corpora.<domain>` block)."""
     kind = corpus_format(domain, corpus)
     if kind == "table":
         return TableCorpus(domain, domain, table=corpus.get("table") or "files.csv",
                            label_map=corpus.get("label_map") or {})
+    if kind == "pattern":
+        pattern = corpus["pattern"]
+        return PatternCorpus(domain, domain, pattern["glob"], pattern["regex"], corpus.get("label_map") or {},
+                             pattern.get("gender_map") or {})
     if kind == "audformat":
         return TableCorpus(domain, domain, label_map=corpus.get("label_map") or {}, audformat=corpus["audformat"])
     return get_corpus(kind)
@@ -42,6 +47,6 @@ def display_name(domain: str) -> str:
     return CORPORA[domain].display_name if domain in CORPORA else domain
 
 
-__all__ = ["CORPORA", "MANIFEST_COLUMNS", "TABLE_FORMATS", "BadAudioError", "CorpusRootError", "CorpusSpec",
-           "CorpusTableError", "IngestResult", "TableCorpus", "corpus_format", "corpus_spec", "display_name",
-           "get_corpus", "ingest"]
+__all__ = ["CORPORA", "MANIFEST_COLUMNS", "TABLE_FORMATS", "BadAudioError", "CorpusPatternError", "CorpusRootError",
+           "CorpusSpec", "CorpusTableError", "IngestResult", "PatternCorpus", "TableCorpus", "corpus_format",
+           "corpus_spec", "display_name", "get_corpus", "ingest"]

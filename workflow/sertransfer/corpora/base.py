@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import Counter
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from sertransfer.audio import VIDEO_SUFFIXES, AudioError, audio_problem, is_video_container, read_audio
@@ -231,6 +233,12 @@ def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions:
         drops.append({"path": str(relative), "reason": reason, "detail": detail})
 
     candidates, label_warnings = spec.list_candidates(root, emotions, overrides, drop, unmapped, ignored)
+    naming = [d for d in drops if d["reason"] in getattr(spec, "naming_problems", ())]
+    if naming and on_bad_audio == "fail":
+        listed = "; ".join(f"{d['path']} ({d['reason']}: {d['detail']})" for d in naming[:5])
+        raise BadAudioError(f"{root}: {len(naming)} files cannot be read from their names, e.g. {listed}; fix the "
+                            f"names or corpora.{domain}.pattern / label_map, or set ingest.on_bad_audio: drop to "
+                            f"skip and list them")
 
     def inspect(candidate: _Candidate) -> tuple[_Candidate, dict | None, str | None, str]:
         if (root / candidate.relative).stat().st_size == 0:
@@ -240,13 +248,23 @@ def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions:
         except AudioError as error:
             return candidate, None, "unreadable", str(error)
         problem = audio_problem(audio, min_duration_s, silence_peak)
-        facts = {"sample_rate": audio.sample_rate, "channels": audio.channels, "duration_s": audio.duration_s}
+        facts = {"sample_rate": audio.sample_rate, "channels": audio.channels, "duration_s": audio.duration_s,
+                 "digest": hashlib.sha256(np.ascontiguousarray(audio.mono()).tobytes()).hexdigest()}
         return candidate, facts, problem, f"{audio.duration_s:.3f} s" if problem == "too_short" else ""
 
     rows: list[dict] = []
     ids: set[str] = set()
+    digests: dict[str, PurePosixPath] = {}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for candidate, facts, problem, detail in pool.map(inspect, candidates):
+            identifier = utterance_id(domain, candidate.relative)
+            if problem is None and identifier in ids:
+                problem, detail = "duplicate_id", f"{identifier} already taken by another file"
+            elif problem is None and facts["digest"] in digests:  # the same recording under a second name
+                problem, detail = "duplicate_audio", f"same audio as {digests[facts['digest']].as_posix()}"
+            if problem == "duplicate_id":  # two names for one id: listed whatever the policy, as before
+                drop(candidate.relative, problem, detail)
+                continue
             if problem is not None:
                 if on_bad_audio == "fail":
                     raise BadAudioError(
@@ -254,11 +272,8 @@ def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions:
                         f"remove or replace the file, or set ingest.on_bad_audio: drop to skip it")
                 drop(candidate.relative, problem, detail)
                 continue
-            identifier = utterance_id(domain, candidate.relative)
-            if identifier in ids:
-                drop(candidate.relative, "duplicate_id", f"{identifier} already taken by another file")
-                continue
             ids.add(identifier)
+            digests[facts.pop("digest")] = candidate.relative
             rows.append({"utterance_id": identifier, "domain": domain, "path": candidate.relative.as_posix(),
                          "speaker": candidate.speaker, "gender": candidate.gender, "emotion": candidate.emotion,
                          "source_label": candidate.source_label, **facts})
@@ -286,6 +301,8 @@ def build_report(spec: CorpusSpec, domain: str, root: Path, manifest: pd.DataFra
         "dropped": len(drops),
         "dropped_per_reason": dict(sorted(Counter(d["reason"] for d in drops).items())),
         "dropped_unmapped_labels": dict(sorted(unmapped.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "dropped_by_mapping": dict(sorted(Counter(d["detail"] for d in drops
+                                                  if d["reason"] == "dropped_by_mapping").items())),
         "dropped_files": drops,
         "ignored_files": len(ignored),
         "ignored_examples": ignored[:20],
