@@ -23,6 +23,7 @@ validate_config(config)
 wildcard_constraints:
     domain=wildcard_alternatives(config["domains"]),
     target=wildcard_alternatives(config["domains"]),
+    source=wildcard_alternatives(config["domains"]),
     fold=r"\d+",
     repeat=REPEAT_TAG_PATTERN,
     pretrain_set=SET_ID_PATTERN,

@@ -93,7 +93,7 @@ def test_an_unchanged_choice_does_not_retrain_the_exports(finished_copy):
 
 def test_bootstrap_resamples_rerun_metrics_not_training(finished):
     jobs = dry_run(*finished, evaluate__bootstrap__resamples=500)
-    assert jobs.get("collect_metrics") == 6 and not {"pretrain", "finetune", "target_only", "svm_is"} & set(jobs)
+    assert jobs.get("collect_metrics") == 7 and not {"pretrain", "finetune", "target_only", "svm_is"} & set(jobs)
 
 
 def test_alpha_reruns_only_table4_and_its_figures(finished):

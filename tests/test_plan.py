@@ -29,8 +29,9 @@ def paper():
 def test_paper_job_counts(paper):
     _, plan, _, _ = paper
     prefixes = pd.Series([job.set_id.split("-")[0][:3] for job in plan.pretrain]).value_counts().to_dict()
-    # pooled: 2 architectures x 5 folds; S2: one per target; S1 ablation: source x fold; S2 ablation: pairs
-    assert prefixes == {"poo": 10, "s2": 6, "s1x": 30, "s2x": 15}
+    # pooled: 2 architectures x 5 folds; S2: one per target; S1 ablation: source x fold; S2 ablation: pairs;
+    # the cross-corpus matrix: one per domain
+    assert prefixes == {"poo": 10, "s2": 6, "s1x": 30, "s2x": 15, "onl": 6}
     assert len(plan.finetune) == 30 + 30 + 150 + 150 and len(plan.target_only) == 30
     assert len({(j.pretrain.set_id, j.target, j.fold) for j in plan.finetune}) == len(plan.finetune)
 
@@ -39,7 +40,8 @@ def test_finetuning_grouped_by_pretrained_model(paper):
     _, plan, _, _ = paper
     grouped = plan.finetune_by_set()
     # every model but the CNN's serves fine-tuning; every unit is in exactly one group, of its own model
-    assert sorted(grouped) == sorted(j.set_id for j in plan.pretrain if not j.set_id.startswith("pooled-cnn-"))
+    assert sorted(grouped) == sorted(j.set_id for j in plan.pretrain
+                                     if not j.set_id.startswith("pooled-cnn-") and not j.tests_on)
     assert [j for jobs in grouped.values() for j in jobs] == sorted(plan.finetune, key=lambda j: list(grouped).index(
         j.pretrain.set_id))
     assert all(job.pretrain.set_id == set_id for set_id, jobs in grouped.items() for job in jobs)
@@ -94,7 +96,8 @@ def test_no_leakage_anywhere_in_the_paper_plan(paper):
 
 def test_scenarios_and_ablation_can_be_switched_off(paper):
     config, _, _, _ = paper
-    config = {**config, "transfer": {**config["transfer"], "scenarios": ["S1"], "ablation": False, "cnn": False}}
+    config = {**config, "transfer": {**config["transfer"], "scenarios": ["S1"], "ablation": False, "cnn": False,
+                                     "cross_corpus": False}}
     plan = build_plan(config)
     assert len(plan.pretrain) == 5 and len(plan.finetune) == 30
     assert all(isinstance(j, PretrainJob) and j.set_id.startswith("pooled-cnn_lstm") for j in plan.pretrain)
@@ -132,7 +135,7 @@ def test_seed_repeats_add_jobs_of_the_listed_groups_only(paper):
     assert {job.set_id for job in later} == {f"{job.set_id}-r{r}" for job in single.pretrain for r in (1, 2)
                                              if job.architecture == "cnn_lstm" and not (job.excluded and job.fold
                                                                                          is not None)
-                                             and not job.set_id.startswith("s2x")}
+                                             and not job.set_id.startswith("s2x") and not job.tests_on}
     kwargs = {"seed": config["seed"], "validation_fraction": 0.1, "selection_fraction": 0.1}
     by_repeat = {job.repeat: job_utterances(job, folds, labels, **kwargs) for job in repeated.target_only
                  if job.target == "emodb" and job.fold == 1}
@@ -156,3 +159,21 @@ def test_ablation_units_and_further_seeds_run_only_their_approaches(paper):
     from sertransfer.plan import finetune_job_from_params
     job = next(j for j in plan.finetune if j.excluded)
     assert finetune_job_from_params(asdict(job)) == job  # what the rule param carries comes back whole
+
+
+def test_the_cross_corpus_sets_train_on_one_domain_and_test_on_every_other(paper):
+    from sertransfer.vocabulary import CROSS, group_predictions
+
+    config, _, folds, labels = paper
+    plan = build_plan({**config, "transfer": {**config["transfer"], "cross_corpus": True}})
+    cross = [job for job in plan.pretrain if job.tests_on]
+    assert [job.set_id for job in cross] == [f"only-{d}" for d in config["domains"]]
+    for job in cross:
+        split = job_utterances(job, folds, labels, seed=1, validation_fraction=0.1, selection_fraction=0.1)
+        assert {domain_of(u) for u in split["train"] + split["validation"]} == set(job.domains)
+        assert {domain_of(u) for u in split["test"]} == set(config["domains"]) - set(job.domains)
+        assert len(split["test"]) == 60 * (len(config["domains"]) - 1) and not split["selection"]
+    files = group_predictions(plan, config["domains"], config["folds"]["k"])[CROSS]
+    assert len(files) == 2 * len(config["domains"])
+    off = build_plan({**config, "transfer": {**config["transfer"], "cross_corpus": False}})
+    assert not [job for job in off.pretrain if job.tests_on]

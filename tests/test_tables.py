@@ -333,3 +333,28 @@ def test_a_finished_run_prints_where_its_outputs_are_and_table2(tmp_path):
     emodb = table[(table["domain"] == "emodb") & (table["column"] == "CNN+LSTM")]["uar"].iloc[0]
     line = next(line for line in text.splitlines() if line.startswith("Emo-DB"))
     assert line.split()[-1] == paper_number(emodb) and "Mean" in text
+
+
+def test_cross_corpus_matrix_from_the_cross_group_metrics(tmp_path):
+    from sertransfer.tables.cross import write_cross_table
+
+    domains = ["emodb", "rml", "afew"]
+    rows = []
+    for model in ("svm_is", "cnn_lstm"):
+        for source in domains:
+            for target in domains:
+                if target != source:
+                    rows.append({"experiment": "cross", "model": model, "scenario": "", "approach": source,
+                                 "excluded": "", "domain": target, "split": "test", "fold": 0, "repeat": 0, "n": 40,
+                                 "uar": 0.2 + 0.1 * domains.index(source) + (0.05 if model == "svm_is" else 0)})
+    path = tmp_path / "cross.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    classes = {"emodb": ["anger", "sadness"], "rml": SIX, "afew": ["anger", "fear", "sadness"]}
+    table = write_cross_table([path], domains, classes, tmp_path / "cross_corpus.csv")
+    assert len(table) == 12 and set(table["system"]) == {"SVM-IS", "CNN+LSTM"}
+    cell = table.set_index(["model", "source", "target"]).loc[("svm_is", "rml", "emodb")]
+    assert cell["uar"] == pytest.approx(0.35) and cell["chance"] == pytest.approx(0.5)
+    assert cell["above_chance"] == pytest.approx(-0.15) and cell["source_dataset"] == "RML"
+    with pytest.raises(MissingMetricsError, match="cross-corpus matrix needs 1 cell.*approach=afew on rml"):
+        pd.DataFrame(rows[:-1]).to_csv(path, index=False)
+        write_cross_table([path], domains, classes, tmp_path / "cross_corpus.csv")

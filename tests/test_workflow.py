@@ -51,9 +51,12 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     for table in (2, 3, 4, 5):
         assert (workdir / "results" / "tables" / f"table{table}.csv").stat().st_size > 0
     figures = sorted(p.name for p in (workdir / "results" / "figures").glob("*.png"))
-    expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png", "uar_intervals.png"}
+    expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png", "uar_intervals.png",
+                "cross_corpus.png"}
     expected |= {f"{kind}_{domain}.png" for kind in ("confusion", "learning_curves") for domain in RUN_DOMAINS}
     assert set(figures) == expected
+    cross = pd.read_csv(workdir / "results" / "tables" / "cross_corpus.csv")   # 2 systems x 3 sources x 2 targets
+    assert len(cross) == 12 and set(cross["system"]) == {"SVM-IS", "CNN+LSTM"} and cross["uar"].between(0, 1).all()
     fold_metrics = pd.read_csv(workdir / "results" / "metrics" / "transfer.csv")
     assert {"uar", "wa", "macro_f1", "n"} <= set(fold_metrics.columns)
     pooled = pd.read_csv(workdir / "results" / "metrics" / "tt_pooled.csv", keep_default_na=False, na_values=[""])

@@ -1,5 +1,6 @@
 # Baselines stage: SVM-IS (Table 2) and the Adaptive SVM (Table 5) on IS10 features.
 # SVM-IS: one job per run k (pooled training folds of every domain -> every domain's test fold k).
+# Cross-corpus SVM-IS: per source domain, trained on all of it, predicting every other domain (cross_svm_is).
 # A-SVM: per target, the source SVMs on all other domains once (decision values of every target
 # utterance for each (gamma, source_C), Parquet), then one job per (target, fold).
 
@@ -28,6 +29,32 @@ rule svm_is:
         "../../envs/core.yaml"
     script:
         "../scripts/svm_is.py"
+
+
+rule cross_svm_is:
+    input:
+        is10=expand("data/features/is10/{domain}.parquet", domain=DOMAINS),
+        folds=domain_folds(DOMAINS),
+    output:
+        CROSS_SVM_PREDICTIONS,
+    params:
+        domains=DOMAINS,
+        svm_is=config["baselines"]["svm_is"],
+        emotions=config["emotions"],
+        seed=config["seed"],
+        code=code_fingerprint("sertransfer.baselines.svm_is"),
+    threads: 2
+    log:
+        "logs/baselines/cross_svm_is/{source}.log",
+    benchmark:
+        "logs/benchmarks/baselines/cross_svm_is/{source}.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/cross_svm_is.py"
 
 
 rule asvm_source:

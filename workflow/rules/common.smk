@@ -9,6 +9,7 @@ from sertransfer.plan import build_plan, unit_file
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
+    CROSS_SVM_PREDICTIONS,
     FINETUNE_HISTORIES,
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,
@@ -83,8 +84,9 @@ def training_settings(stage):
 
 
 def pretrain_inputs(wildcards):
-    """Waveform cache and folds of each domain a pretraining set trains on, named `cache_<d>` / `folds_<d>`."""
-    return by_domain(PRETRAIN[wildcards.pretrain_set].domains)
+    """Waveform cache and folds of each domain a pretraining set trains or is tested on (`cache_<d>`, `folds_<d>`)."""
+    job = PRETRAIN[wildcards.pretrain_set]
+    return by_domain((*job.domains, *job.tests_on))
 
 
 def by_domain(domains):
@@ -156,6 +158,11 @@ def statistics_settings(kind):
     return {key: values[key] for key in STATISTICS_KEYS[kind]}
 
 
+def cross_corpus_outputs():
+    """The cross-corpus matrix and its figure, when the config asks for them (transfer.cross_corpus, 2+ domains)."""
+    return ["results/tables/cross_corpus.csv", "results/figures/cross_corpus.png"] if GROUP_PREDICTIONS["cross"] else []
+
+
 def figures():
     """Every figure of the configured domains and scenarios."""
     return [
@@ -198,7 +205,8 @@ def plan_settings():
 
 def report_inputs():
     """The files shown in the report: Tables 1-5 (CSV), every figure and the protocol audit's summary."""
-    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures(), "results/audit/summary.csv"]
+    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures(), *cross_corpus_outputs(),
+            "results/audit/summary.csv"]
 
 
 def all_targets():
@@ -210,6 +218,7 @@ def all_targets():
         *metrics(*GROUP_PREDICTIONS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
+        *cross_corpus_outputs(),
         "results/audit/protocol.csv",
         "results/audit/predictions.csv",
         *expand("results/export/{target}/model_card.json", target=DOMAINS),

@@ -188,3 +188,25 @@ rule report:
         "../../envs/report.yaml"
     script:
         "../scripts/report.py"
+
+
+rule figure_cross_corpus:
+    input:
+        table="results/tables/cross_corpus.csv",
+    output:
+        png=report(
+            "results/figures/cross_corpus.png",
+            caption="../report/cross_corpus_heatmap.rst",
+            category="Figures",
+        ),
+    params:
+        code=code_fingerprint("sertransfer.figures"),
+    log:
+        "logs/figures/cross_corpus.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/figure_cross_corpus.py"

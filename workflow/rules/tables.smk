@@ -125,3 +125,23 @@ rule table5:
         "../../envs/core.yaml"
     script:
         "../scripts/table5.py"
+
+
+rule table_cross:
+    input:
+        unpack(lambda w: metrics_inputs("cross")),
+        folds=domain_folds(DOMAINS),
+    output:
+        csv=report("results/tables/cross_corpus.csv", caption="../report/cross_corpus.rst", category="Tables"),
+    params:
+        domains=DOMAINS,
+        code=code_fingerprint("sertransfer.tables.cross"),
+    log:
+        "logs/tables/cross_corpus.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/table_cross.py"

@@ -28,6 +28,7 @@ from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, job_
 from sertransfer.sets import Folds, all_ids, domain_of, test_ids, training_ids
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
+    CROSS_SVM_PREDICTIONS,
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,
     SVM_IS_PREDICTIONS,
@@ -88,6 +89,11 @@ def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: 
     for fold in runs:  # SVM-IS: the pooled training folds of run k (inner CV inside them), every test fold
         sets[f"svm_is/fold{fold}"] = JobSets(f"svm_is/fold{fold}", frozenset(training_ids(folds, fold, domains)),
                                              test=frozenset(u for d in domains for u in test_ids(folds, fold, d)))
+    for job in plan.pretrain:  # the cross-corpus SVM-IS: every utterance of one domain, tested on the others
+        if job.tests_on:
+            name = f"cross_svm_is/{job.domains[0]}"
+            sets[name] = JobSets(name, frozenset(all_ids(folds, job.domains)), test=frozenset(all_ids(folds,
+                                                                                                    job.tests_on)))
     if len(domains) > 1:
         for target in domains:  # A-SVM: source SVMs on every other domain, then the target's training folds
             source = f"asvm_source/{target}"
@@ -179,8 +185,10 @@ def planned_predictions(plan: Plan, domains: Sequence[str], runs: int) -> dict[s
     """The predictions file each scored job writes (those the tables read), by audit job name."""
     files: dict[str, Path] = {}
     for job in plan.pretrain:
-        if is_pooled(job):
+        if is_pooled(job) or job.tests_on:
             files[network_job_name(job)] = Path(PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id))
+        if job.tests_on:
+            files[f"cross_svm_is/{job.domains[0]}"] = Path(CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))
     for job in plan.finetune:
         files[network_job_name(job)] = unit_file(FINETUNE_PREDICTIONS.format(pretrain_set=job.pretrain.set_id), job,
                                                  "parquet")

@@ -449,3 +449,37 @@ def write_uar_intervals(metrics: MetricsFiles, domains: Sequence[str], scenarios
         raise ValueError("no UARs to draw: are the tt, transfer, svm_is and asvm metrics given?")
     plot_uar_intervals(rows, statistics.confidence, path)
     return rows
+
+
+# ---------------------------------------------------------------- the cross-corpus matrix
+
+
+def plot_cross_corpus(table: pd.DataFrame, path: str | Path) -> None:
+    """One heat map per system: trained on (rows) x tested on (columns), UAR in each cell, chance in the labels."""
+    systems = list(dict.fromkeys(table["system"]))
+    names = {**dict(zip(table["source"], table["source_dataset"])),
+             **dict(zip(table["target"], table["target_dataset"]))}
+    domains = list(dict.fromkeys([*table["source"], *table["target"]]))
+    chance = table.drop_duplicates("target").set_index("target")["chance"]
+    figure = new_figure(1.6 + 4.2 * len(systems), 1.6 + 0.5 * len(domains))
+    norm = colors.Normalize(vmin=0.0, vmax=max(0.6, float(table["uar"].max())))
+    image = None
+    for index, system in enumerate(systems):
+        ax = figure.add_subplot(1, len(systems), index + 1)
+        values = table[table["system"] == system].pivot(index="source", columns="target", values="uar")
+        values = values.reindex(index=domains, columns=domains).to_numpy(dtype=float)
+        texts = [["" if math.isnan(v) else paper_number(v) for v in row] for row in values]
+        columns = [f"{names[d]}\n(chance {paper_number(chance[d])})" if d in chance.index else names[d]
+                   for d in domains]
+        image = draw_heatmap(ax, values, texts, [names[d] for d in domains], columns, "viridis", norm, fontsize=7)
+        ax.set_title(f"{system}: trained on (rows), tested on (columns)", fontsize=9)
+    if image is not None:
+        figure.colorbar(image, ax=figure.axes, shrink=0.8, label="UAR")
+    save_figure(figure, path)
+
+
+def write_cross_corpus(table_path: str | Path, path: str | Path) -> pd.DataFrame:
+    """The cross-corpus heat maps from the matrix's CSV."""
+    table = pd.read_csv(table_path, keep_default_na=False, na_values={"uar": [""]})
+    plot_cross_corpus(table, path)
+    return table

@@ -27,6 +27,7 @@ from sertransfer.vocabulary import (
     REPEATABLE,
     TRANSFER,
     TT,
+    cross_set_id,
     pooled_set_id,
     s1_ablation_set_id,
     s2_ablation_set_id,
@@ -44,6 +45,7 @@ class PretrainJob:
     fold: int | None                  # run k whose training folds it uses (None: whole domains)
     excluded: tuple[str, ...] = ()    # domains left out (S2 target and/or ablated source)
     repeat: int = 0                   # which of the `repeats.count` seeds (0: the first)
+    tests_on: tuple[str, ...] = ()    # domains whose every utterance it is tested on (the cross-corpus matrix)
 
     @property
     def uses_whole_domains(self) -> bool:
@@ -168,6 +170,10 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
                     finetune.extend(FinetuneJob(job, target, k, "S2", source, ablated) for k in folds)
     if TT in experiments:
         target_only.extend(TargetOnlyJob(t, k, repeat) for t in domains for k in folds)
+    if repeat == 0 and transfer.get("cross_corpus") and len(domains) > 1:
+        for source in domains:
+            others = tuple(d for d in domains if d != source)
+            add(PretrainJob(cross_set_id(source), CNN_LSTM, (source,), None, others, tests_on=others))
 
 
 def job_seed(seed: int, *identity: object) -> int:
@@ -185,12 +191,15 @@ def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds,
     union of each trained domain's selection split of the run (`sets.domain_selection_ids`): no job of
     run k fits or early-stops on it; fine-tuning and TT jobs predict it. Whole-domain sets (S2) hold out
     a validation split only. For a pretraining job `test` is every included domain's test fold of its
-    run (empty for whole-domain sets); for fine-tuning and TT jobs it is the target's test fold.
+    run (empty for whole-domain sets, but every utterance of `tests_on` for a cross-corpus set); for
+    fine-tuning and TT jobs it is the target's test fold.
     """
     if isinstance(job, PretrainJob):
         domains = job.domains
         pool = all_ids(folds, domains) if job.uses_whole_domains else training_ids(folds, job.fold, domains)
         test = [] if job.uses_whole_domains else [u for d in domains for u in test_ids(folds, job.fold, d)]
+        if job.tests_on:  # the cross-corpus matrix: every utterance of every other domain
+            test = all_ids(folds, job.tests_on)
     else:
         domains = (job.target,)
         pool = training_ids(folds, job.fold, domains)

@@ -23,7 +23,8 @@ TT = "tt"                # the network trained on the target only
 TRANSFER = "transfer"    # fine-tuned from a pretraining set without an ablated source (Tables 3, 5; Table 4 All)
 ABLATION = "ablation"    # fine-tuned from a pretraining set without one source (Table 4)
 ASVM = "asvm"            # the Adaptive SVM (Table 5)
-GROUPS: tuple[str, ...] = (POOLED, SVM_IS, TT, TRANSFER, ABLATION, ASVM)
+CROSS = "cross"          # trained on one whole domain, tested on every other one (the cross-corpus matrix)
+GROUPS: tuple[str, ...] = (POOLED, SVM_IS, TT, TRANSFER, ABLATION, ASVM, CROSS)
 #: `experiment` of a pretrained model's own test predictions that no table reads (S1 ablation sets).
 PRETRAIN = "pretrain"
 
@@ -40,6 +41,7 @@ TT_PREDICTIONS = "results/predictions/tt/{target}/fold{fold}{repeat}.parquet"   
 TT_HISTORIES = "results/histories/tt/{target}/fold{fold}{repeat}.json"
 SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
+CROSS_SVM_PREDICTIONS = "results/predictions/cross/svm_is-from-{source}.parquet"
 
 #: A pretraining set id, as the `pretrain_set` wildcard matches it.
 SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?(-r[1-9]\d*)?"
@@ -74,6 +76,11 @@ def s1_ablation_set_id(source: str, fold: int, repeat: int = 0) -> str:
     return f"s1x{source}-k{fold}{repeat_tag(repeat)}"
 
 
+def cross_set_id(source: str) -> str:
+    """`only-<d>`: every utterance of domain d alone, tested on every other domain (the cross-corpus matrix)."""
+    return f"only-{source}"
+
+
 def s2_ablation_set_id(pair: Sequence[str], repeat: int = 0) -> str:
     """`s2x<a>+<b>[-r<r>]`: every utterance of every domain but a and b (Table 4, S2, for targets a and b)."""
     first, second = sorted(pair)
@@ -87,6 +94,8 @@ def is_pooled(job: PretrainJob) -> bool:
 
 def pretrain_experiment(job: PretrainJob) -> str:
     """`experiment` of a pretrained model's own test predictions."""
+    if job.tests_on:
+        return CROSS
     return POOLED if is_pooled(job) else PRETRAIN
 
 
@@ -108,6 +117,9 @@ def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[st
              for j in plan.target_only],
         **finetune,
         ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
+        CROSS: [path for job in plan.pretrain if job.tests_on
+                for path in (PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id),
+                             CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))],
     }
 
 

@@ -23,8 +23,8 @@ from sklearn.svm import SVC
 from sertransfer.baselines.common import Gamma, class_probabilities, inner_splits, read_rows
 from sertransfer.folds import derived_seed, read_folds
 from sertransfer.predictions import prediction_frame, write_predictions
-from sertransfer.sets import test_ids, training_ids
-from sertransfer.vocabulary import SVM_IS
+from sertransfer.sets import all_ids, test_ids, training_ids
+from sertransfer.vocabulary import CROSS, SVM_IS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,29 @@ def run_svm_is(is10_paths: Mapping[str, str | Path], folds: Mapping[str, pd.Data
         frames.append(prediction_frame(test, test_meta["domain"], fold, test_meta["emotion"], probabilities,
                                        emotions, experiment=EXPERIMENT, model=MODEL))
     return pd.concat(frames, ignore_index=True), model
+
+
+def cross_svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[str, str | Path], source: str,
+                     out: str | Path, *, settings: Mapping, emotions: Sequence[str], seed: int,
+                     threads: int = 1) -> SvmIsFit:
+    """The cross-corpus SVM-IS: trained on every utterance of `source`, predicting every utterance of the others."""
+    folds = {domain: read_folds(path) for domain, path in folds_paths.items()}
+    train = all_ids(folds, [source])
+    features, meta = read_rows(is10_paths, train)
+    model = fit_svm_is(features, meta["emotion"].to_numpy(), C=settings["C"], gamma=settings["gamma"],
+                       inner_folds=settings["inner_folds"], seed=derived_seed(seed, "cross_svm_is", source),
+                       threads=threads)
+    log.info("cross svm_is from %s: %d training rows; chosen C=%s gamma=%s (inner UAR %.3f)", source, len(train),
+             model.C, model.gamma, model.cv_uar)
+    frames = []
+    for domain in (d for d in folds if d != source):
+        test = all_ids(folds, [domain])
+        test_features, test_meta = read_rows(is10_paths, test)
+        probabilities = class_probabilities(model.decision_values(test_features), model.classes, emotions)
+        frames.append(prediction_frame(test, test_meta["domain"], 0, test_meta["emotion"], probabilities, emotions,
+                                       experiment=CROSS, model=MODEL, approach=source))
+    write_predictions(frames, out)
+    return model
 
 
 def svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[str, str | Path], fold: int,
