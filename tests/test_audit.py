@@ -43,6 +43,13 @@ def protocol(request):
     return config, build_plan(config), folds, labels
 
 
+def planned_sets(protocol) -> dict:
+    """The audit's job sets of a protocol fixture (its config's seed and validation fraction)."""
+    config, plan, folds, labels = protocol
+    return protocol_sets(plan, folds, labels, seed=config["seed"],
+                         validation_fraction=config["training"]["validation_fraction"])
+
+
 def test_no_fine_tuned_model_has_seen_its_validation_or_test_utterances(protocol):
     config, plan, folds, labels = protocol
     kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}
@@ -75,8 +82,7 @@ def test_one_validation_split_per_domain_and_run(protocol):
 
 def test_the_audit_finds_no_overlap_and_counts_every_job(protocol):
     config, plan, folds, labels = protocol
-    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
-                         validation_fraction=config["training"]["validation_fraction"])
+    sets = planned_sets(protocol)
     check_no_leaks(sets)
     table = audit_table(sets)
     assert (table[["test_in_lineage_fit", "validation_in_lineage_fit"]] == 0).all().all()
@@ -91,8 +97,7 @@ def test_the_audit_finds_no_overlap_and_counts_every_job(protocol):
 
 def test_the_audit_names_a_leaking_job_and_utterance(protocol):
     config, plan, folds, labels = protocol
-    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
-                         validation_fraction=config["training"]["validation_fraction"])
+    sets = planned_sets(protocol)
     unit = next(name for name in sets if name.startswith("finetune/pooled-"))
     parent = sets[unit].parents[0]
     leaked = sorted(sets[unit].validation)[0]
@@ -126,8 +131,7 @@ def test_the_audit_catches_early_stopping_on_a_test_utterance_in_the_lineage(pro
     """The planted leak: an S2 fine-tuning unit's test utterance in its pretrained model's validation split (the
     model was early-stopped on it), no fit set touched."""
     config, plan, folds, labels = protocol
-    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
-                         validation_fraction=config["training"]["validation_fraction"])
+    sets = planned_sets(protocol)
     unit = next(name for name in sets if name.startswith("finetune/s2-"))
     parent = sets[unit].parents[0]
     planted = sorted(sets[unit].test)[0]
@@ -142,8 +146,7 @@ def test_the_audit_checks_the_split_column_of_the_predictions_against_the_plan(p
     from sertransfer.audit import check_predictions
 
     config, plan, folds, labels = protocol
-    sets = protocol_sets(plan, folds, labels, seed=config["seed"],
-                         validation_fraction=config["training"]["validation_fraction"])
+    sets = planned_sets(protocol)
     name = next(name for name in sets if name.startswith("tt/"))
     job = sets[name]
     rows = [{"utterance_id": u, "split": split} for split in ("test", "validation") for u in sorted(job.of(split))]

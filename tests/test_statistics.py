@@ -81,6 +81,14 @@ def test_corrected_repeated_t_against_a_hand_computation():
         corrected_resampled_t(a[:, 0], b[:, 0], 0.25).statistic)
 
 
+def test_a_difference_that_does_not_vary_is_not_significant():
+    """Two folds that both gain exactly .0833 (one more utterance right of 12): scipy's t is infinite and its p 0;
+    the test is undefined there, so both tests say NaN rather than 'significant'."""
+    a, b = [7 / 12, 8 / 12], [6 / 12, 7 / 12]
+    assert math.isnan(paired_t(a, b).p_value) and math.isnan(corrected_resampled_t(a, b, 1.0).p_value)
+    assert paired_t([0.6, 0.7, 0.65], [0.5, 0.55, 0.6]).p_value < 0.1   # varying differences: a real test
+
+
 def test_holm_against_a_hand_computation():
     p = [0.01, 0.04, 0.03, 0.005, float("nan")]
     # sorted: .005 (x4) .02, .01 (x3) .03, .03 (x2) .06, .04 (x1) .04 -> monotone: .02 .03 .06 .06

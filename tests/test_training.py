@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import REPO
 from sertransfer.training import patience_exhausted
 
 
@@ -62,3 +63,17 @@ def test_validation_score_is_minus_loss_or_uar_over_present_classes():
     assert validation_score(probabilities, labels, "val_uar") == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="monitor"):
         validation_score(probabilities, labels, "accuracy")
+
+
+def test_jobs_run_tensorflow_with_the_configured_threads_whatever_snakemake_grants(caplog):
+    """The bits depend on TensorFlow's thread count (benchmarks/results/determinism.csv: one thread instead of two
+    changed EMOVO fold 1's TT UAR from .449 to .406), so a job granted fewer cores keeps training.threads."""
+    from sertransfer.config import load_config
+    from sertransfer.settings import TrainingSettings, training_threads
+
+    config = load_config(REPO / "config" / "paper.yaml")
+    settings = TrainingSettings.from_config(config, "target_only")
+    assert settings.threads == config["training"]["threads"] == 2
+    assert training_threads(2, settings) == 2 and not caplog.records
+    assert training_threads(1, settings) == 2
+    assert "granted 1 thread(s); running TensorFlow with training.threads = 2" in caplog.text

@@ -9,15 +9,16 @@ from sertransfer.export import model_card, train_deployable, write_export
 from sertransfer.folds import domain_classes
 from sertransfer.jobs import JobData
 from sertransfer.rulelog import logged
-from sertransfer.settings import TrainingSettings
+from sertransfer.settings import TrainingSettings, training_threads
 
 with logged(snakemake.log[0]) as log:
     target, domains, chosen = snakemake.wildcards.target, list(snakemake.params.domains), snakemake.params.chosen
     data = JobData({d: snakemake.input[f"cache_{d}"] for d in domains},
                    {d: snakemake.input[f"folds_{d}"] for d in domains})
     pretrain = TrainingSettings.from_params(snakemake.params.pretrain)
-    network, seen = train_deployable(target, chosen, domains, pretrain,
-                                     TrainingSettings.from_params(snakemake.params.finetune), data, snakemake.threads)
+    finetune = TrainingSettings.from_params(snakemake.params.finetune)
+    network, seen = train_deployable(target, chosen, domains, pretrain, finetune, data,
+                                     training_threads(snakemake.threads, pretrain))
     settings = snakemake.params.export_config
     card = model_card(target, chosen, domain_classes(snakemake.input[f"folds_{target}"]), list(pretrain.emotions),
                       settings["waveform"], settings["min_duration_s"], seen, settings,

@@ -8,12 +8,14 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 from sertransfer.jobs import run_finetune_set
 from sertransfer.plan import finetune_job_from_params
 from sertransfer.rulelog import logged
-from sertransfer.settings import TrainingSettings
+from sertransfer.settings import TrainingSettings, training_threads
 
 with logged(snakemake.log[0]):
+    settings = TrainingSettings.from_params(snakemake.params.settings)
     jobs = [finetune_job_from_params(params) for params in snakemake.params.jobs]
     targets = {job.target for job in jobs}
-    run_finetune_set(jobs, TrainingSettings.from_params(snakemake.params.settings),
+    run_finetune_set(jobs, settings,
                      {t: snakemake.input[f"cache_{t}"] for t in targets},
                      {t: snakemake.input[f"folds_{t}"] for t in targets}, snakemake.input.model,
-                     snakemake.output.predictions, snakemake.output.histories, snakemake.threads)
+                     snakemake.output.predictions, snakemake.output.histories,
+                     training_threads(snakemake.threads, settings))

@@ -8,11 +8,13 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer pac
 from sertransfer.jobs import JobData, run_pretrain
 from sertransfer.plan import pretrain_job_from_params
 from sertransfer.rulelog import logged
-from sertransfer.settings import TrainingSettings
+from sertransfer.settings import TrainingSettings, training_threads
 
 with logged(snakemake.log[0]):
+    settings = TrainingSettings.from_params(snakemake.params.settings)
     job = pretrain_job_from_params(snakemake.params.job)
-    data = JobData({d: snakemake.input[f"cache_{d}"] for d in job.domains},
-                   {d: snakemake.input[f"folds_{d}"] for d in job.domains})
-    run_pretrain(job, TrainingSettings.from_params(snakemake.params.settings), data, snakemake.output.model,
-                 snakemake.output.predictions, snakemake.output.history, snakemake.threads)
+    domains = (*job.domains, *job.tests_on)
+    data = JobData({d: snakemake.input[f"cache_{d}"] for d in domains},
+                   {d: snakemake.input[f"folds_{d}"] for d in domains})
+    run_pretrain(job, settings, data, snakemake.output.model,
+                 snakemake.output.predictions, snakemake.output.history, training_threads(snakemake.threads, settings))

@@ -140,14 +140,14 @@ def run_pretrain(job: PretrainJob, settings: TrainingSettings, data: JobData, mo
              len(prepared.x_val), len(prepared.split["test"]))
     history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
     prepared.x = prepared.y = None  # free the training rows before the test rows are loaded
-    ident = {"experiment": pretrain_experiment(job), "model": job.architecture, "excluded": ",".join(job.excluded),
-             "repeat": job.repeat}
+    ident = {"experiment": pretrain_experiment(job), "model": job.architecture, "repeat": job.repeat,
+             **({"approach": job.domains[0]} if job.tests_on else {"excluded": ",".join(job.excluded)})}
     test = prepared.split["test"]
     probabilities = predict(network, prepared.test_samples(data, emotions)) if test else np.zeros((0, len(emotions)))
     with atomic.atomic_path(model_path) as temporary:
         network.save(temporary)  # the temporary name keeps the .keras suffix Keras requires
-    write_predictions(_frame(data, test, probabilities, emotions, job.fold if test else -1, **ident),
-                      predictions_path)
+    fold = job.fold if job.fold is not None else (0 if test else -1)   # a cross-corpus set: one run, 0
+    write_predictions(_frame(data, test, probabilities, emotions, fold, **ident), predictions_path)
     _write_history(history_path, {"job": job.set_id, **history.as_dict(), "machine": machine_fingerprint(threads)})
 
 

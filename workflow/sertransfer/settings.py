@@ -7,6 +7,7 @@ reads back (`from_params`). No TensorFlow here: the Snakefile builds these while
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -34,6 +35,7 @@ class TrainingSettings:
     model: Mapping = field(hash=False)             # the `model:` block (architecture, execution, optimizer)
     validation_fraction: float = 0.1
     selection_fraction: float = 0.0
+    threads: int = 1                               # TensorFlow's thread pools: the bits depend on it
     run_eagerly: bool = False
     reuse_graph: bool = False
     training: StageSettings = StageSettings(32, 50, 5)
@@ -48,6 +50,7 @@ class TrainingSettings:
         return cls(stage=stage, seed=int(config["seed"]), emotions=tuple(config["emotions"]),
                    model=config["model"], validation_fraction=float(block["validation_fraction"]),
                    selection_fraction=float(block["selection_fraction"]),
+                   threads=int(block["threads"]),
                    run_eagerly=bool(block["run_eagerly"]), reuse_graph=bool(block["reuse_graph"]),
                    training=StageSettings(**block[stage]),
                    approaches=config["transfer"]["approaches"] if stage == "finetune" else None)
@@ -63,3 +66,17 @@ class TrainingSettings:
         fields["emotions"] = tuple(fields["emotions"])
         fields["training"] = StageSettings(**fields["training"])
         return cls(**fields)
+
+
+def training_threads(granted: int, settings: TrainingSettings) -> int:
+    """The thread count a training job runs TensorFlow with: `training.threads`, whatever Snakemake `granted`.
+
+    TensorFlow's results depend on its thread count (oneDNN splits reductions by thread), so a job run
+    with `--cores 1` must still use the configured threads to give the same bits; Snakemake's grant only
+    decides how many jobs run side by side. A job granted fewer threads says so in its log.
+    """
+    if granted < settings.threads:
+        logging.getLogger("sertransfer").warning(
+            "Snakemake granted %d thread(s); running TensorFlow with training.threads = %d all the same, so that "
+            "the results do not depend on --cores", granted, settings.threads)
+    return settings.threads

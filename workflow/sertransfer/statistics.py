@@ -21,6 +21,8 @@ import numpy as np
 from scipy import stats
 
 TESTS = ("paired_t", "corrected_t")
+#: Fold differences that vary by no more than this are constant (UARs are ratios of small counts).
+CONSTANT = 1e-9
 CORRECTIONS = ("none", "holm")
 
 
@@ -126,7 +128,14 @@ class FoldTest:
 
 
 def paired_t(a: Sequence[float], b: Sequence[float]) -> FoldTest:
-    """The paper's paired t-test over folds (`scipy.stats.ttest_rel`), two-sided."""
+    """The paper's paired t-test over folds (`scipy.stats.ttest_rel`), two-sided.
+
+    Undefined (NaN) when the differences do not vary (up to rounding): scipy would report a huge t and
+    p = 0, a "significant" difference from, say, two folds that happen to differ by the same amount.
+    """
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(d) < 2 or float(np.ptp(d)) <= CONSTANT:
+        return FoldTest("paired_t", float("nan"), float("nan"))
     result = stats.ttest_rel(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     return FoldTest("paired_t", float(result.statistic), float(result.pvalue))
 
@@ -146,7 +155,7 @@ def corrected_repeated_t(differences: np.ndarray, test_train_ratio: float) -> Fo
     d = d[~np.isnan(d)]
     n = len(d)
     variance = float(np.var(d, ddof=1)) if n > 1 else float("nan")
-    if n < 2 or variance == 0 or math.isnan(variance):
+    if n < 2 or float(np.ptp(d)) <= CONSTANT or math.isnan(variance):
         return FoldTest("corrected_t", float("nan"), float("nan"))
     statistic = float(d.mean() / math.sqrt((1.0 / n + test_train_ratio) * variance))
     return FoldTest("corrected_t", statistic, float(2 * stats.t.sf(abs(statistic), n - 1)))
