@@ -162,7 +162,8 @@ def test_ablation_units_and_further_seeds_run_only_their_approaches(paper):
 
 
 def test_the_cross_corpus_sets_train_on_one_domain_and_test_on_every_other(paper):
-    from sertransfer.vocabulary import CROSS, group_predictions
+    from sertransfer.plan import group_predictions
+    from sertransfer.vocabulary import CROSS
 
     config, _, folds, labels = paper
     plan = build_plan({**config, "transfer": {**config["transfer"], "cross_corpus": True}})

@@ -5,7 +5,7 @@ import os
 from dataclasses import asdict
 
 from sertransfer.fingerprint import code_fingerprint
-from sertransfer.plan import build_plan, unit_file
+from sertransfer.plan import build_plan, group_predictions, unit_file
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
@@ -16,7 +16,6 @@ from sertransfer.vocabulary import (
     SVM_IS_PREDICTIONS,
     TT_HISTORIES,
     TT_PREDICTIONS,
-    group_predictions,
     repeat_tag,
 )
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, job_utterances, unit_file
+from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, is_pooled, job_utterances, unit_file
 from sertransfer.sets import Folds, all_ids, domain_of, test_ids, training_ids
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
@@ -33,7 +33,6 @@ from sertransfer.vocabulary import (
     PRETRAIN_PREDICTIONS,
     SVM_IS_PREDICTIONS,
     TT_PREDICTIONS,
-    is_pooled,
     repeat_tag,
 )
 

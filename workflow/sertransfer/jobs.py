@@ -23,13 +23,22 @@ from sertransfer import atomic
 from sertransfer.features.waveform import cache_layout, load_utterances, read_cache_labels
 from sertransfer.folds import read_folds
 from sertransfer.network import build_network, compile_network, load_network, set_input_statistics
-from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, job_seed, job_utterances, unit_file
+from sertransfer.plan import (
+    FinetuneJob,
+    PretrainJob,
+    TargetOnlyJob,
+    finetune_experiment,
+    job_seed,
+    job_utterances,
+    pretrain_experiment,
+    unit_file,
+)
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
 from sertransfer.transfer import SharedFinetuning, check_approaches, prepare_finetuning
-from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, finetune_experiment, pretrain_experiment, repeat_tag
+from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, repeat_tag
 
 log = logging.getLogger(__name__)
 

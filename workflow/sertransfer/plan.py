@@ -13,7 +13,7 @@ Pretraining set ids (`results/models/pretrain/<id>.keras`) follow the grammar of
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +21,25 @@ from sertransfer.folds import derived_seed
 from sertransfer.sets import Folds, all_ids, domain_selection_ids, domain_validation_ids, test_ids, training_ids
 from sertransfer.vocabulary import (
     ABLATION,
+    ASVM,
+    ASVM_PREDICTIONS,
     CNN,
     CNN_LSTM,
+    CROSS,
+    CROSS_SVM_PREDICTIONS,
+    FINETUNE_PREDICTIONS,
     POOLED,
+    PRETRAIN,
+    PRETRAIN_PREDICTIONS,
     REPEATABLE,
+    SVM_IS,
+    SVM_IS_PREDICTIONS,
     TRANSFER,
     TT,
+    TT_PREDICTIONS,
     cross_set_id,
     pooled_set_id,
+    repeat_tag,
     s1_ablation_set_id,
     s2_ablation_set_id,
     s2_set_id,
@@ -212,3 +223,39 @@ def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds,
     held_out = set(validation) | set(selection)
     return {"train": [u for u in pool if u not in held_out], "validation": validation, "selection": selection,
             "test": test}
+
+
+def is_pooled(job: PretrainJob) -> bool:
+    """Whether a pretraining set is Table 2's pooled set: the training folds of a run, no domain left out."""
+    return not job.excluded and job.fold is not None
+
+
+def pretrain_experiment(job: PretrainJob) -> str:
+    """`experiment` of a pretrained model's own test predictions."""
+    if job.tests_on:
+        return CROSS
+    return POOLED if is_pooled(job) else PRETRAIN
+
+
+def finetune_experiment(job: FinetuneJob) -> str:
+    """`experiment` of a fine-tuning unit's predictions."""
+    return ABLATION if job.excluded else TRANSFER
+
+
+def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[str, list[str]]:
+    """The predictions files (or fine-tuning directories) of every experiment group, in plan order."""
+    domains, runs = list(domains), range(folds)
+    finetune: dict[str, list[str]] = {TRANSFER: [], ABLATION: []}
+    for set_id, jobs in plan.finetune_by_set().items():
+        finetune[finetune_experiment(jobs[0])].append(FINETUNE_PREDICTIONS.format(pretrain_set=set_id))
+    return {
+        POOLED: [PRETRAIN_PREDICTIONS.format(pretrain_set=j.set_id) for j in plan.pretrain if is_pooled(j)],
+        SVM_IS: [SVM_IS_PREDICTIONS.format(fold=k) for k in runs],
+        TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold, repeat=repeat_tag(j.repeat))
+             for j in plan.target_only],
+        **finetune,
+        ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
+        CROSS: [path for job in plan.pretrain if job.tests_on
+                for path in (PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id),
+                             CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))],
+    }

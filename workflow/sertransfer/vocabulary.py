@@ -1,19 +1,16 @@
 """The experiment vocabulary: experiment groups, where their predictions live, and pretraining set ids.
 
 The one home of these names: the plan, the jobs, the baselines, the metrics, the tables and the
-workflow's rules (wildcard constraints, `common.smk`) import them. Adding an experiment group is a new
-name in `GROUPS` and its files in `group_predictions`, plus the rule that writes those files
-(docs/design.md §11).
+workflow's rules (wildcard constraints, `common.smk`) import them. Names and path patterns only: what
+works on the plan (which files belong to which group, `plan.group_predictions`) lives in `plan.py`.
+Adding an experiment group is a new name in `GROUPS` and its files in `plan.group_predictions`, plus the
+rule that writes those files (docs/design.md §11).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the plan imports this module; only its types are needed here
-    from sertransfer.plan import FinetuneJob, Plan, PretrainJob
 
 #: Experiment groups, one metrics table each (`results/metrics/<group>.csv`), and the `experiment`
 #: value of their predictions rows.
@@ -85,42 +82,6 @@ def s2_ablation_set_id(pair: Sequence[str], repeat: int = 0) -> str:
     """`s2x<a>+<b>[-r<r>]`: every utterance of every domain but a and b (Table 4, S2, for targets a and b)."""
     first, second = sorted(pair)
     return f"s2x{first}+{second}{repeat_tag(repeat)}"
-
-
-def is_pooled(job: PretrainJob) -> bool:
-    """Whether a pretraining set is Table 2's pooled set: the training folds of a run, no domain left out."""
-    return not job.excluded and job.fold is not None
-
-
-def pretrain_experiment(job: PretrainJob) -> str:
-    """`experiment` of a pretrained model's own test predictions."""
-    if job.tests_on:
-        return CROSS
-    return POOLED if is_pooled(job) else PRETRAIN
-
-
-def finetune_experiment(job: FinetuneJob) -> str:
-    """`experiment` of a fine-tuning unit's predictions."""
-    return ABLATION if job.excluded else TRANSFER
-
-
-def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[str, list[str]]:
-    """The predictions files (or fine-tuning directories) of every experiment group, in plan order."""
-    domains, runs = list(domains), range(folds)
-    finetune: dict[str, list[str]] = {TRANSFER: [], ABLATION: []}
-    for set_id, jobs in plan.finetune_by_set().items():
-        finetune[finetune_experiment(jobs[0])].append(FINETUNE_PREDICTIONS.format(pretrain_set=set_id))
-    return {
-        POOLED: [PRETRAIN_PREDICTIONS.format(pretrain_set=j.set_id) for j in plan.pretrain if is_pooled(j)],
-        SVM_IS: [SVM_IS_PREDICTIONS.format(fold=k) for k in runs],
-        TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold, repeat=repeat_tag(j.repeat))
-             for j in plan.target_only],
-        **finetune,
-        ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
-        CROSS: [path for job in plan.pretrain if job.tests_on
-                for path in (PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id),
-                             CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))],
-    }
 
 
 def wildcard_alternatives(names: Iterable[str]) -> str:
