@@ -99,6 +99,9 @@ def test_iemocap_label_file_with_mixed_and_odd_lines(tmp_path):
     # without the override excited is not one of the six emotions: dropped and counted
     plain = run("iemocap", tmp_path)
     assert len(plain.manifest) == 1 and plain.report["dropped_unmapped_labels"]["excited"] == 1
+    # mapped to null on purpose: reported as dropped by mapping, not as a label without a mapping
+    dropped = run("iemocap", tmp_path, label_overrides={"exc": "happiness", "ANG": None})
+    assert dropped.report["dropped_by_mapping"] == {"ang": 1} and "ang" not in dropped.report["dropped_unmapped_labels"]
 
 
 def test_emovo_rml_afew_layouts(tmp_path):

@@ -34,7 +34,8 @@ def test_rows_become_a_manifest(tmp_path):
     assert manifest["emotion"].to_dict() == {"a/one.wav": "anger", "a/two.wav": "sadness", "b/three.flac": "fear"}
     assert manifest["gender"].tolist() == ["female", "female", "male"] and manifest["speaker"].nunique() == 2
     assert manifest.index.map(lambda p: manifest.loc[p, "utterance_id"]).str.startswith("lab2024/").all()
-    assert result.report["dropped_unmapped_labels"] == {"calm": 1} and result.report["kept"] == 3
+    assert result.report["dropped_by_mapping"] == {"calm": 1} and result.report["kept"] == 3
+    assert result.report["dropped_unmapped_labels"] == {}   # mapped to null on purpose: not "unmapped"
 
 
 @pytest.mark.parametrize("rows, message", [
@@ -95,7 +96,7 @@ def test_audformat_database(tmp_path):
     result = ingest(spec, spec.locate_root(tmp_path), domain="mydb", emotions=SIX)
     assert result.manifest[["path", "emotion", "speaker"]].values.tolist() == [
         ["audio/f1.wav", "anger", "a"], ["audio/f2.wav", "sadness", "b"]]
-    assert result.report["dropped_unmapped_labels"] == {"neutral": 1}
+    assert result.report["dropped_by_mapping"] == {"neutral": 1}
     broken = corpus_spec("mydb", {"format": "audformat", "audformat": {"label": "emotion.mood"}})
     with pytest.raises(CorpusTableError, match="no column 'emotion.mood'"):
         ingest(broken, tmp_path, domain="mydb", emotions=SIX)

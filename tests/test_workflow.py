@@ -78,7 +78,7 @@ def test_a_corpus_described_by_a_table_is_a_domain_in_every_table(tiny_run):
     workdir, config, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((workdir / "data" / "manifests" / "lab.report.json").read_text())
-    assert report["dropped_unmapped_labels"] == {"calm": 2} and report["kept"] == 20  # 4 clips x 5 emotions
+    assert report["dropped_by_mapping"] == {"calm": 2} and report["kept"] == 20  # 4 clips x 5 emotions
     manifest = pd.read_parquet(workdir / "data" / "manifests" / "lab.parquet")
     assert set(manifest["source_label"]) == set(LAB_LABELS.values()) - {"calm"}
     assert manifest["speaker"].nunique() >= 2 and set(manifest["gender"]) <= {"female", "male"}

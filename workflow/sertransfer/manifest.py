@@ -62,8 +62,11 @@ def summary_lines(report: dict) -> list[str]:
     lines.append(f"  dropped {report['dropped']}: " + (", ".join(
         f"{reason} {count}" for reason, count in report["dropped_per_reason"].items()) or "none"))
     if report["dropped_unmapped_labels"]:
-        lines.append("  unmapped labels: " + ", ".join(
+        lines.append("  labels outside the emotions (dropped): " + ", ".join(
             f"{label} {count}" for label, count in report["dropped_unmapped_labels"].items()))
+    if report.get("dropped_by_mapping"):
+        lines.append("  labels mapped to null in the config (dropped on purpose): " + ", ".join(
+            f"{label} {count}" for label, count in report["dropped_by_mapping"].items()))
     if report["label_file_warnings"]:
         lines.append(f"  {len(report['label_file_warnings'])} label-file lines not understood (see report)")
     return lines

@@ -121,6 +121,9 @@ class CorpusSpec:
                         continue
                 else:
                     source_label = groups["label"]
+                if any(k.lower() == source_label.lower() and v is None for k, v in overrides.items()):
+                    drop(relative, "dropped_by_mapping", source_label.lower())  # label_overrides: null, on purpose
+                    continue
                 mapped = self.map_label(source_label, overrides)
                 if not keep_label(relative, source_label, mapped, emotions, drop, unmapped):
                     continue

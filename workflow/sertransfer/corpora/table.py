@@ -2,8 +2,8 @@
 
 A table lists one utterance per row: `file` (relative to the corpus root), `label`, `speaker`, and
 optionally `gender` and `split`. Labels that name one of the emotions map to it; any other label needs
-an entry in `label_map` (an emotion, or null to drop the label and count it, as the six corpora drop
-neutral or boredom). Rows that cannot be right stop the ingest with the row named: a missing file, a
+an entry in `label_map` (an emotion, or null to drop the label: reported as dropped by mapping).
+Labels are matched case-insensitively. Rows that cannot be right stop the ingest with the row named: a missing file, a
 label without mapping, a file listed twice, a path outside the corpus root. Files that exist but hold
 bad audio follow `ingest.on_bad_audio` like every corpus.
 
@@ -110,9 +110,8 @@ class TableCorpus:
                 raise CorpusTableError(f"{place}: label {label!r} is not one of the emotions {list(emotions)} and "
                                        f"has no mapping; add corpora.{self.key}.label_map: {{{label}: <emotion>}} "
                                        f"(or {{{label}: null}} to drop it)")
-            if mapped is None:  # mapped to null on purpose: dropped and counted like the six corpora's extras
-                unmapped[label.lower()] += 1
-                drop(relative, "unmapped_label", label.lower())
+            if mapped is None:  # mapped to null on purpose: dropped and reported as such
+                drop(relative, "dropped_by_mapping", label.lower())
                 continue
             if not keep_label(relative, label, mapped, emotions, drop, unmapped):
                 continue
