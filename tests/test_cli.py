@@ -85,3 +85,41 @@ def test_folds_with_iemocaps_real_label_counts(tmp_path):
     strict = sertransfer("folds", str(tmp_path / "iemocap.parquet"), "--out", str(tmp_path / "g.parquet"),
                          "--rare-classes", "fail", "--k", "5")
     assert strict.returncode != 0 and "disgust" in strict.stderr and not (tmp_path / "g.parquet").exists()
+
+
+def test_ingest_takes_any_corpus_the_config_defines(tmp_path):
+    """A pattern corpus and a table corpus named in --config are ingested as the workflow ingests them."""
+    import yaml
+
+    root = tmp_path / "mine"
+    for speaker in ("s1", "s2"):
+        for label in ("Angry", "sad", "neutral"):
+            write_tone(root / speaker / f"{label}_1.wav")
+    table = tmp_path / "tab"
+    write_tone(table / "a.wav")
+    write_tone(table / "b.wav")
+    (table / "files.csv").write_text("file,label,speaker\na.wav,angry,x\nb.wav,calm,y\n")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["corpora"]["mine"] = {"source": "local", "path": str(root), "format": "pattern",
+                                 "pattern": {"glob": "*/*.wav", "regex": r"(?P<speaker>s\d)/(?P<label>\w+)_1\.wav"},
+                                 "label_map": {"angry": "anger", "sad": "sadness", "neutral": None}}
+    config["corpora"]["ased"] = {"source": "local", "path": str(table), "format": "table",
+                                 "label_map": {"angry": "anger", "calm": None}}
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = sertransfer("ingest", "mine", str(root), "--config", str(path), "--out", str(tmp_path / "m.parquet"))
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_parquet(tmp_path / "m.parquet")) == 4
+    assert "labels mapped to null in the config (dropped on purpose): neutral 2" in result.stdout
+    result = sertransfer("ingest", "ased", str(table), "--config", str(path), "--out", str(tmp_path / "a.parquet"))
+    assert result.returncode == 0, result.stderr
+    assert "dropped on purpose): calm 1" in result.stdout and "outside the emotions" not in result.stdout
+    unknown = sertransfer("ingest", "nothere", str(table), "--config", str(path), "--out", str(tmp_path / "n.pq"))
+    assert unknown.returncode == 2 and "unknown corpus 'nothere'" in unknown.stderr
+
+
+def test_version_names_the_code_version_model_cards_record():
+    from sertransfer.fingerprint import code_version
+
+    result = sertransfer("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"sertransfer {code_version(REPO)}"

@@ -1,4 +1,11 @@
-"""Command line: `sertransfer <command>`; every stage is usable without Snakemake."""
+"""Command line: `sertransfer <command>`, the stages that are useful one at a time, without Snakemake.
+
+Commands: `fetch` and `ingest` (a configured corpus: one of the six, a table, an audformat database or
+a pattern corpus), `features` (waveform or IS10 cache), `folds`, `svm-is` and `asvm` (the baselines),
+`predict` (an exported model on audio files). Training the networks, the metrics, the tables, the
+figures and the report have no command of their own: they are Snakemake rules (`snakemake <output>`
+builds any one of them with what it needs). `--version` prints the code version model cards record.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ def _fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
     from sertransfer.config import load_config
 
     config = load_config(args.config)
+    args.loaded_config = config
     for dest, path in CONFIG_KEYS.items():
         if getattr(args, dest, "absent") is None:
             setattr(args, dest, _config_default(config, path))
@@ -45,10 +53,11 @@ def _fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
 
 def _ingest(args: argparse.Namespace) -> int:
     """`sertransfer ingest CORPUS ROOT --out M.parquet`."""
-    from sertransfer.corpora import BadAudioError, CorpusRootError, get_corpus, ingest
+    from sertransfer.corpora import BadAudioError, CorpusRootError, corpus_spec, get_corpus, ingest
     from sertransfer.manifest import report_path, summary_lines, write_manifest
 
-    spec = get_corpus(args.corpus)
+    corpora = args.loaded_config["corpora"]
+    spec = corpus_spec(args.corpus, corpora[args.corpus]) if args.corpus in corpora else get_corpus(args.corpus)
     overrides = dict(item.split("=", 1) for item in args.label)
     overrides = {k: (None if v.lower() in ("", "none", "null") else v) for k, v in overrides.items()}
     try:
@@ -238,14 +247,24 @@ def _with_config_parser(commands: argparse._SubParsersAction, name: str, **kwarg
     return parser
 
 
+def _version() -> str:
+    """The code version model cards record (`fingerprint.code_version`)."""
+    from sertransfer.fingerprint import code_version
+
+    return code_version(Path(__file__).resolve().parents[2])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per stage."""
     parser = argparse.ArgumentParser(prog="sertransfer", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    parser.add_argument("--version", action="version", version=f"sertransfer {_version()}",
+                        help="the code version (git describe and code fingerprint) that model cards record")
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = _with_config_parser(commands, "ingest", help="parse a corpus directory into a manifest + report")
-    ingest.add_argument("corpus", help="corpus key: afew, emodb, emovo, enterface, iemocap, rml")
+    ingest.add_argument("corpus", help="one of the six corpora (afew, emodb, emovo, enterface, iemocap, rml) or any "
+                                       "domain the --config file describes under corpora:")
     ingest.add_argument("root", help="corpus root directory (as extracted from the published archive)")
     ingest.add_argument("--out", required=True, help="manifest Parquet to write (report goes beside it)")
     ingest.add_argument("--domain", default=None, help="domain name for utterance ids (default: corpus key)")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import keras
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.fingerprint import code_fingerprint
+from sertransfer.fingerprint import code_version
 from sertransfer.jobs import JobData, PreparedJob, new_network
 from sertransfer.plan import PretrainJob, job_seed
 from sertransfer.sets import all_ids, domain_validation_ids
@@ -126,17 +125,6 @@ def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain:
 def config_digest(config: Mapping) -> str:
     """sha256 of the configuration as canonical JSON."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def code_version(repository: Path | None = None) -> str:
-    """`git describe` of the checkout when there is one, and the package's code fingerprint."""
-    fingerprint = code_fingerprint("sertransfer.export")[:16]
-    try:
-        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=repository, capture_output=True,
-                                   text=True, check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        described = "not a git checkout"
-    return f"{described} (code {fingerprint})"
 
 
 def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[str], waveform: Mapping,

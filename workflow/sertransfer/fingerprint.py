@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def code_fingerprint(*modules: str) -> str:
     for module in module_closure(*modules):
         digest.update(module.encode() + b"\0" + module_file(module).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def code_version(repository: Path | None = None) -> str:
+    """`git describe` of the checkout when there is one, and the package's code fingerprint."""
+    fingerprint = code_fingerprint("sertransfer.export")[:16]   # the package's modules the export runs
+    try:
+        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=repository, capture_output=True,
+                                   text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        described = "not a git checkout"
+    return f"{described} (code {fingerprint})"
