@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,11 @@ def workdir(tmp_path) -> Path:
 def test_whole_workflow_on_a_tiny_config(tiny_run):
     workdir, config, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]
+    # a quiet console: TensorFlow's start-up lines stay in the jobs' logs (this machine has no GPU either)
+    noise = re.compile(r"oneDNN|cuInit|cuda drivers|absl", re.IGNORECASE)
+    assert not noise.search(result.stdout + result.stderr), noise.search(result.stdout + result.stderr)
+    job_log = (workdir / "logs" / "target_only" / "rml" / "fold0.log").read_text()
+    assert noise.search(job_log) and re.search(r"epoch 1 of at most 1: loss \d", job_log)
     table = pd.read_csv(workdir / "results" / "tables" / "table1.csv")
     assert table["domain"].tolist() == RUN_DOMAINS
     assert (table["kept"] > 0).all()

@@ -5,6 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
 
+from sertransfer.rulelog import stderr_to_log
+
+stderr_to_log(snakemake.log[0])  # TensorFlow's start-up lines go to the job's log, not the console
+
 from sertransfer.jobs import JobData, run_target_only
 from sertransfer.plan import TargetOnlyJob
 from sertransfer.rulelog import logged

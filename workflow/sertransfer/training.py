@@ -196,8 +196,10 @@ def fit(network: keras.Model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y
             best_score, best_weights, waited, history.best_epoch = score, network.get_weights(), 0, epoch
         else:
             waited += 1
-            if patience_exhausted(waited, patience):
-                break
+        log.info("epoch %d of at most %d: loss %.4f, %s %.4f; best %.4f at epoch %d", epoch, settings.max_epochs,
+                 history.loss[-1], monitor, score, best_score, history.best_epoch)
+        if waited and patience_exhausted(waited, patience):
+            break
     network.set_weights(best_weights)
     log.info("trained %d epochs (best %d, %s %.4f)", history.epochs_run, history.best_epoch, monitor, best_score)
     return history
