@@ -11,6 +11,7 @@ SNAKEMAKE_ARGS ?=
 help:
 	@echo "make run    - create .venv, install, run 'snakemake --cores $(CORES) all' (default config: demo)"
 	@echo "make test   - create .venv if needed, run the test suite"
+	@echo "make lint   - snakemake --lint, snakefmt --check, ruff"
 	@echo "make lock   - regenerate requirements.lock from pyproject.toml in a fresh environment"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -28,9 +29,11 @@ test: $(STAMP)
 dryrun: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake -n all $(SNAKEMAKE_ARGS)
 
-# Lint: the workflow (snakemake --lint must find nothing) and the Python code (ruff, pyproject.toml's rules).
+# Lint: the workflow (snakemake --lint must find nothing, snakefmt's formatting at pyproject.toml's line length)
+# and the Python code (ruff, pyproject.toml's rules).
 lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/ruff check .
 
 # Resolve pyproject.toml's ranges (plus the test tools) in a throw-away environment and pin the result.

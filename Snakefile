@@ -7,17 +7,22 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+
 configfile: "config/config.yaml"
 
-report: "workflow/report/workflow.rst"
 
 # The workflow's logic lives in the package under workflow/sertransfer (rule scripts import it too).
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from sertransfer.config import validate_config
+from sertransfer.report import front_page
 from sertransfer.vocabulary import GROUPS, REPEAT_TAG_PATTERN, SET_ID_PATTERN, wildcard_alternatives
 
 validate_config(config)
+
+
+# The report's front page: the run's landing page (results/summary.rst) when the report rule makes it.
+report: front_page()
 
 
 wildcard_constraints:
@@ -45,9 +50,9 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True
 
 
 onsuccess:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import EMODB_2S
+from sertransfer.tables.latex import paper_number
 from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
 
 pytestmark = pytest.mark.slow
@@ -154,6 +155,32 @@ def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path)
         for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png",
                      "summary.csv", "Protocol audit", "uar_intervals.png"):
             assert name in html, (report, name)
+
+
+def test_landing_page_of_the_tiny_run_shows_its_headline_numbers_next_to_the_papers(tiny_run):
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    tables = workdir / "results" / "tables"
+    table2 = pd.read_csv(tables / "table2_vs_paper.csv")
+    table5 = pd.read_csv(tables / "table5.csv", keep_default_na=False)
+    nested = table5[table5["selection"] == "nested"]
+    audit = pd.read_csv(workdir / "results" / "audit" / "summary.csv")
+    card = json.loads((workdir / "results" / "export" / "rml" / "model_card.json").read_text())   # same config
+    page = (workdir / "results" / "summary.html").read_text()
+    front = (workdir / "results" / "report.html").read_text(errors="replace")
+    assert len(table2) > 0 and len(nested) == len(RUN_DOMAINS)
+    for text in (page, front):
+        assert "What this run found" in text
+        for row in table2.itertuples():   # each Table 2 number beside the paper's (where the paper has the domain)
+            assert paper_number(row.reproduced) in text, row
+            if row.reported == row.reported:
+                assert f"paper {paper_number(row.reported)}" in text, row
+        for row in nested.itertuples():   # Table 5's nested estimate and every run's choice
+            assert paper_number(row.uar) in text and row.chosen_per_run in text, row
+        assert ("clean: no utterance" in text) == (audit["overlaps"].sum() == 0)
+        assert f"config sha256</td><td style='text-align:left'>{card['config_sha256'][:16]}<" in text
+    assert re.search(r"<td class=name>target_only</td><td>\d+</td>", page)   # cost per stage from benchmark files
+    assert "S1-A1" in page and "S1-A1" not in front.split("What this run found")[1][:20000]   # full Table 3: page only
 
 
 def test_paper_config_plans_without_corpora(workdir):

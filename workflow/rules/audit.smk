@@ -10,8 +10,15 @@ rule audit_protocol:
     input:
         folds=domain_folds(DOMAINS),
     output:
-        table="results/audit/protocol.csv",
-        summary=report("results/audit/summary.csv", caption="../report/audit.rst", category="Protocol audit"),
+        table=AUDIT_PROTOCOL,
+        summary=report(AUDIT_SUMMARY, caption="../report/audit.rst", category="Protocol audit"),
+    log:
+        "logs/audit/protocol.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         domains=DOMAINS,
         plan=plan_settings(),
@@ -19,13 +26,6 @@ rule audit_protocol:
         validation_fraction=config["training"]["validation_fraction"],
         selection_fraction=config["training"]["selection_fraction"],
         code=code_fingerprint("sertransfer.audit"),
-    log:
-        "logs/audit/protocol.log",
-    resources:
-        mem_mb=2000,
-        runtime=15,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/audit_protocol.py"
 
@@ -35,7 +35,14 @@ rule audit_predictions:
         predictions=unique(path for files in GROUP_PREDICTIONS.values() for path in files),
         folds=domain_folds(DOMAINS),
     output:
-        "results/audit/predictions.csv",
+        AUDIT_PREDICTIONS,
+    log:
+        "logs/audit/predictions.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
     params:
         domains=DOMAINS,
         plan=plan_settings(),
@@ -43,12 +50,5 @@ rule audit_predictions:
         validation_fraction=config["training"]["validation_fraction"],
         selection_fraction=config["training"]["selection_fraction"],
         code=code_fingerprint("sertransfer.audit"),
-    log:
-        "logs/audit/predictions.log",
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/audit_predictions.py"

@@ -11,22 +11,22 @@ rule svm_is:
         folds=domain_folds(DOMAINS),
     output:
         SVM_IS_PREDICTIONS,
+    log:
+        "logs/baselines/svm_is/fold{fold}.log",
+    benchmark:
+        "logs/benchmarks/baselines/svm_is/fold{fold}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=240,
     params:
         domains=DOMAINS,
         svm_is=config["baselines"]["svm_is"],
         emotions=config["emotions"],
         seed=config["seed"],
         code=code_fingerprint("sertransfer.baselines.svm_is"),
-    threads: 2
-    log:
-        "logs/baselines/svm_is/fold{fold}.log",
-    benchmark:
-        "logs/benchmarks/baselines/svm_is/fold{fold}.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=240,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/svm_is.py"
 
@@ -37,22 +37,22 @@ rule cross_svm_is:
         folds=domain_folds(DOMAINS),
     output:
         CROSS_SVM_PREDICTIONS,
+    log:
+        "logs/baselines/cross_svm_is/{source}.log",
+    benchmark:
+        "logs/benchmarks/baselines/cross_svm_is/{source}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         domains=DOMAINS,
         svm_is=config["baselines"]["svm_is"],
         emotions=config["emotions"],
         seed=config["seed"],
         code=code_fingerprint("sertransfer.baselines.svm_is"),
-    threads: 2
-    log:
-        "logs/baselines/cross_svm_is/{source}.log",
-    benchmark:
-        "logs/benchmarks/baselines/cross_svm_is/{source}.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/cross_svm_is.py"
 
@@ -66,22 +66,22 @@ rule asvm_source:
         source_folds=lambda wildcards: domain_folds([d for d in DOMAINS if d != wildcards.target]),
     output:
         "results/baselines/asvm_source/{target}.parquet",
+    log:
+        "logs/baselines/asvm_source/{target}.log",
+    benchmark:
+        "logs/benchmarks/baselines/asvm_source/{target}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=240,
     params:
         sources=lambda wildcards: [d for d in DOMAINS if d != wildcards.target],
         gamma=config["baselines"]["asvm"]["gamma"],
         source_C=config["baselines"]["asvm"]["source_C"],
         emotions=config["emotions"],
         code=code_fingerprint("sertransfer.baselines.source"),
-    threads: 2
-    log:
-        "logs/baselines/asvm_source/{target}.log",
-    benchmark:
-        "logs/benchmarks/baselines/asvm_source/{target}.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=240,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/asvm_source.py"
 
@@ -93,20 +93,20 @@ rule asvm:
         source="results/baselines/asvm_source/{target}.parquet",
     output:
         ASVM_PREDICTIONS,
+    log:
+        "logs/baselines/asvm/{target}/fold{fold}.log",
+    benchmark:
+        "logs/benchmarks/baselines/asvm/{target}/fold{fold}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
     params:
         asvm=config["baselines"]["asvm"],
         emotions=config["emotions"],
         seed=config["seed"],
         code=code_fingerprint("sertransfer.baselines.asvm"),
-    threads: 1
-    log:
-        "logs/baselines/asvm/{target}/fold{fold}.log",
-    benchmark:
-        "logs/benchmarks/baselines/asvm/{target}/fold{fold}.tsv"
-    resources:
-        mem_mb=3000,
-        runtime=60,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/asvm.py"

@@ -4,15 +4,21 @@ import json
 import os
 from dataclasses import asdict
 
-from sertransfer.fingerprint import code_fingerprint
+from sertransfer.fingerprint import code_fingerprint, config_digest
 from sertransfer.plan import build_plan, group_predictions, unit_file
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
+    AUDIT_PREDICTIONS,
+    AUDIT_PROTOCOL,
+    AUDIT_SUMMARY,
     CROSS_SVM_PREDICTIONS,
     FINETUNE_HISTORIES,
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,
+    REPORT_HTML,
+    SUMMARY_HTML,
+    SUMMARY_RST,
     SVM_IS_PREDICTIONS,
     TT_HISTORIES,
     TT_PREDICTIONS,
@@ -90,8 +96,10 @@ def pretrain_inputs(wildcards):
 
 def by_domain(domains):
     """Named inputs `cache_<domain>` and `folds_<domain>` (the job script reads them back by domain)."""
-    return {**{f"cache_{d}": f"data/features/waveform/{d}.parquet" for d in domains},
-            **{f"folds_{d}": f"data/folds/{d}.parquet" for d in domains}}
+    return {
+        **{f"cache_{d}": f"data/features/waveform/{d}.parquet" for d in domains},
+        **{f"folds_{d}": f"data/folds/{d}.parquet" for d in domains},
+    }
 
 
 def pretrain_mem_mb(wildcards, attempt):
@@ -107,8 +115,10 @@ def finetune_targets(wildcards):
 
 def finetune_inputs(wildcards):
     """The pretrained model, and the waveform cache and folds of each target it is fine-tuned on."""
-    return {"model": f"results/models/pretrain/{wildcards.pretrain_set}.keras",
-            **by_domain(finetune_targets(wildcards))}
+    return {
+        "model": f"results/models/pretrain/{wildcards.pretrain_set}.keras",
+        **by_domain(finetune_targets(wildcards)),
+    }
 
 
 def finetune_dir(kind, set_id):
@@ -134,9 +144,11 @@ def metrics(*groups):
 def metrics_inputs(*groups):
     """Every metrics file of the given groups, named as sertransfer.tables.evidence.MetricsFiles reads them."""
     present = [group for group in groups if GROUP_PREDICTIONS[group]]
-    return {"metrics": metrics(*present),
-            "pooled": [f"results/metrics/{group}_pooled.csv" for group in present],
-            "utterances": [f"results/metrics/{group}_utterances.parquet" for group in present]}
+    return {
+        "metrics": metrics(*present),
+        "pooled": [f"results/metrics/{group}_pooled.csv" for group in present],
+        "utterances": [f"results/metrics/{group}_utterances.parquet" for group in present],
+    }
 
 
 #: The evaluate / tables settings each kind of statistic depends on (sertransfer.tables.evidence.Statistics).
@@ -151,9 +163,15 @@ STATISTICS_KEYS = {
 def statistics_settings(kind):
     """The statistics settings a table or figure depends on, and nothing else (precise invalidation)."""
     evaluate, bootstrap = config["evaluate"], config["evaluate"]["bootstrap"]
-    values = {"test": evaluate["test"], "correction": evaluate["correction"], "alpha": evaluate["alpha"],
-              "resamples": bootstrap["resamples"], "confidence": bootstrap["confidence"], "seed": config["seed"],
-              "show_ci": config["tables"]["show_ci"]}
+    values = {
+        "test": evaluate["test"],
+        "correction": evaluate["correction"],
+        "alpha": evaluate["alpha"],
+        "resamples": bootstrap["resamples"],
+        "confidence": bootstrap["confidence"],
+        "seed": config["seed"],
+        "show_ci": config["tables"]["show_ci"],
+    }
     return {key: values[key] for key in STATISTICS_KEYS[kind]}
 
 
@@ -190,11 +208,19 @@ def export_mem_mb(wildcards, attempt):
 
 def export_settings():
     """The config values an exported model depends on (its card records their digest)."""
-    return {"seed": config["seed"], "emotions": config["emotions"], "domains": DOMAINS,
-            "corpora": {d: config["corpora"][d] for d in DOMAINS}, "ingest": config["ingest"],
-            "waveform": config["features"]["waveform"], "min_duration_s": config["ingest"]["min_duration_s"],
-            "folds": config["folds"], "model": config["model"], "training": config["training"],
-            "approaches": config["transfer"]["approaches"]}
+    return {
+        "seed": config["seed"],
+        "emotions": config["emotions"],
+        "domains": DOMAINS,
+        "corpora": {d: config["corpora"][d] for d in DOMAINS},
+        "ingest": config["ingest"],
+        "waveform": config["features"]["waveform"],
+        "min_duration_s": config["ingest"]["min_duration_s"],
+        "folds": config["folds"],
+        "model": config["model"],
+        "training": config["training"],
+        "approaches": config["transfer"]["approaches"],
+    }
 
 
 def plan_settings():
@@ -204,8 +230,13 @@ def plan_settings():
 
 def report_inputs():
     """The files shown in the report: Tables 1-5 (CSV), every figure and the protocol audit's summary."""
-    return [*expand("results/tables/table{n}.csv", n=range(1, 6)), *figures(), *cross_corpus_outputs(),
-            "results/audit/summary.csv"]
+    return [
+        SUMMARY_HTML,
+        *expand("results/tables/table{n}.csv", n=range(1, 6)),
+        *figures(),
+        *cross_corpus_outputs(),
+        AUDIT_SUMMARY,
+    ]
 
 
 def all_targets():
@@ -218,8 +249,9 @@ def all_targets():
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
         *figures(),
         *cross_corpus_outputs(),
-        "results/audit/protocol.csv",
-        "results/audit/predictions.csv",
+        AUDIT_PROTOCOL,
+        AUDIT_PREDICTIONS,
         *expand("results/export/{target}/model_card.json", target=DOMAINS),
-        "results/report.html",
+        SUMMARY_HTML,
+        REPORT_HTML,
     ]

@@ -4,6 +4,15 @@
 rule fetch_corpus:
     output:
         "data/raw/{domain}.ready.json",
+    log:
+        "logs/fetch_corpus/{domain}.log",
+    benchmark:
+        "logs/benchmarks/fetch_corpus/{domain}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=240,
     params:
         corpus=corpus_settings,
         seed=config["seed"],
@@ -11,15 +20,6 @@ rule fetch_corpus:
         download=config["download"],
         checksums_dir=repo_path("config/checksums"),
         code=code_fingerprint("sertransfer.sources"),
-    log:
-        "logs/fetch_corpus/{domain}.log",
-    benchmark:
-        "logs/benchmarks/fetch_corpus/{domain}.tsv"
-    resources:
-        mem_mb=2000,
-        runtime=240,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/fetch_corpus.py"
 
@@ -30,20 +30,20 @@ rule ingest_corpus:
     output:
         manifest="data/manifests/{domain}.parquet",
         report="data/manifests/{domain}.report.json",
+    log:
+        "logs/ingest_corpus/{domain}.log",
+    benchmark:
+        "logs/benchmarks/ingest_corpus/{domain}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
     params:
         ingest=config["ingest"],
         emotions=config["emotions"],
         corpus=corpus_settings,
         code=code_fingerprint("sertransfer.corpora"),
-    threads: 2
-    log:
-        "logs/ingest_corpus/{domain}.log",
-    benchmark:
-        "logs/benchmarks/ingest_corpus/{domain}.tsv"
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/ingest_corpus.py"

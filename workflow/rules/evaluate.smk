@@ -11,20 +11,20 @@ rule collect_metrics:
         uar="results/metrics/{group}.csv",
         pooled="results/metrics/{group}_pooled.csv",
         utterances="results/metrics/{group}_utterances.parquet",
+    log:
+        "logs/evaluate/collect_metrics/{group}.log",
+    benchmark:
+        "logs/benchmarks/evaluate/collect_metrics/{group}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
     params:
         domains=DOMAINS,
         restrict_to_domain_labels=config["evaluate"]["restrict_to_domain_labels"],
         bootstrap=config["evaluate"]["bootstrap"],
         seed=config["seed"],
         code=code_fingerprint("sertransfer.metrics"),
-    log:
-        "logs/evaluate/collect_metrics/{group}.log",
-    benchmark:
-        "logs/benchmarks/evaluate/collect_metrics/{group}.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/collect_metrics.py"

@@ -10,17 +10,17 @@ checkpoint export_choices:
         table5="results/tables/table5.csv",
     output:
         "results/export/choices.json",
+    log:
+        "logs/export/choices.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         fallback=config["export"]["fallback"],
         code=code_fingerprint("sertransfer.export"),
-    log:
-        "logs/export/choices.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/export_choices.py"
 
@@ -31,6 +31,17 @@ rule export_model:
     output:
         model="results/export/{target}/model.keras",
         card="results/export/{target}/model_card.json",
+    log:
+        "logs/export/{target}.log",
+    benchmark:
+        "logs/benchmarks/export/{target}.tsv"
+    conda:
+        TRAIN_ENV
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=export_mem_mb,
+        runtime=720,
+        gpu=TRAIN_GPUS,
     params:
         chosen=export_choice,
         domains=DOMAINS,
@@ -38,16 +49,5 @@ rule export_model:
         finetune=training_settings("finetune"),
         export_config=export_settings(),
         code=code_fingerprint("sertransfer.export"),
-    threads: config["training"]["threads"]
-    log:
-        "logs/export/{target}.log",
-    benchmark:
-        "logs/benchmarks/export/{target}.tsv"
-    resources:
-        mem_mb=export_mem_mb,
-        runtime=720,
-        gpu=TRAIN_GPUS,
-    conda:
-        TRAIN_ENV
     script:
         "../scripts/export_model.py"

@@ -7,19 +7,19 @@ rule waveform_features:
         ready="data/raw/{domain}.ready.json",
     output:
         "data/features/waveform/{domain}.parquet",
-    params:
-        waveform=config["features"]["waveform"],
-        code=code_fingerprint("sertransfer.features.waveform"),
-    threads: 2
     log:
         "logs/features/waveform/{domain}.log",
     benchmark:
         "logs/benchmarks/features/waveform/{domain}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
     resources:
         mem_mb=3000,
         runtime=120,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        waveform=config["features"]["waveform"],
+        code=code_fingerprint("sertransfer.features.waveform"),
     script:
         "../scripts/waveform_features.py"
 
@@ -30,18 +30,18 @@ rule is10_features:
         ready="data/raw/{domain}.ready.json",
     output:
         "data/features/is10/{domain}.parquet",
-    params:
-        is10=config["features"]["is10"],
-        code=code_fingerprint("sertransfer.features.is10"),
-    threads: 2
     log:
         "logs/features/is10/{domain}.log",
     benchmark:
         "logs/benchmarks/features/is10/{domain}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 2
     resources:
         mem_mb=3000,
         runtime=240,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        is10=config["features"]["is10"],
+        code=code_fingerprint("sertransfer.features.is10"),
     script:
         "../scripts/is10_features.py"

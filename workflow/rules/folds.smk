@@ -7,16 +7,16 @@ rule folds:
     output:
         folds="data/folds/{domain}.parquet",
         report="data/folds/{domain}.report.json",
+    log:
+        "logs/folds/{domain}.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         folds=config["folds"],
         seed=config["seed"],
         code=code_fingerprint("sertransfer.folds"),
-    log:
-        "logs/folds/{domain}.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/folds.py"

@@ -1,6 +1,7 @@
 # Figures and report stage (docs/design.md §12): heatmaps of Tables 3 and 4, confusion matrices, learning
 # curves, then the HTML report. Every figure is marked for the report (captions in workflow/report/).
 
+
 # The report job only reads the finished run and runs on the submitting host (no cluster job).
 localrules:
     report,
@@ -20,15 +21,15 @@ rule figure_table3_gains:
             category="Figures",
             subcategory="Table 3: gains over TT",
         ),
-    params:
-        code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/table3_gains.log",
+    conda:
+        "../../envs/core.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        code=code_fingerprint("sertransfer.figures"),
     script:
         "../scripts/figure_table3.py"
 
@@ -44,16 +45,16 @@ rule figure_table4:
             subcategory="Table 4: domain ablation",
             labels={"scenario": "{scenario}"},
         ),
-    params:
-        statistics=statistics_settings("markers"),
-        code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/table4_{scenario}.log",
+    conda:
+        "../../envs/core.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        statistics=statistics_settings("markers"),
+        code=code_fingerprint("sertransfer.figures"),
     script:
         "../scripts/figure_table4.py"
 
@@ -68,19 +69,19 @@ rule figure_uar_intervals:
             category="Figures",
             subcategory="UAR with confidence intervals",
         ),
+    log:
+        "logs/figures/uar_intervals.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         statistics=statistics_settings("bootstrap"),
         code=code_fingerprint("sertransfer.figures"),
-    log:
-        "logs/figures/uar_intervals.log",
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/figure_uar_intervals.py"
 
@@ -98,18 +99,18 @@ rule figure_confusion:
             subcategory="Confusion matrices",
             labels={"target": "{target}"},
         ),
+    log:
+        "logs/figures/confusion_{target}.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         restrict=config["evaluate"]["restrict_to_domain_labels"],
         code=code_fingerprint("sertransfer.figures"),
-    log:
-        "logs/figures/confusion_{target}.log",
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/figure_confusion.py"
 
@@ -130,18 +131,18 @@ rule figure_learning_curves:
             subcategory="Learning curves",
             labels={"curves": "{target}"},
         ),
+    log:
+        "logs/figures/learning_curves_{target}.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         finetune_jobs=lambda w: [job_params(j) for j in TABLE3_JOBS[w.target]],
         finetune_histories=lambda w: [finetune_file("histories", j) for j in TABLE3_JOBS[w.target]],
         approaches=config["transfer"]["approaches"],
         code=code_fingerprint("sertransfer.figures"),
-    log:
-        "logs/figures/learning_curves_{target}.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/figure_learning_curves.py"
 
@@ -157,35 +158,58 @@ rule figure_pretrain_curves:
             subcategory="Learning curves",
             labels={"curves": "pretraining (every set)"},
         ),
-    params:
-        jobs=[job_params(j) for j in PLAN.pretrain],
-        code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/pretrain_curves.log",
+    conda:
+        "../../envs/core.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        jobs=[job_params(j) for j in PLAN.pretrain],
+        code=code_fingerprint("sertransfer.figures"),
     script:
         "../scripts/figure_pretrain_curves.py"
+
+
+rule summary:
+    input:
+        tables=expand("results/tables/table{n}{suffix}", n=[2, 3, 5], suffix=[".csv", "_vs_paper.csv"]),
+        table1="results/tables/table1.csv",
+        audit=[AUDIT_SUMMARY, AUDIT_PREDICTIONS],
+    output:
+        html=report(SUMMARY_HTML, caption="../report/summary.rst", category="Summary"),
+        rst=SUMMARY_RST,
+    log:
+        "logs/summary.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        config_sha256=config_digest(config),
+        code=code_fingerprint("sertransfer.findings"),
+    script:
+        "../scripts/summary.py"
 
 
 rule report:
     input:
         report_inputs(),
+        front_page=SUMMARY_RST,
     output:
-        html="results/report.html",
-    params:
-        snakefile=repo_path(Path(workflow.main_snakefile).name),
-        code=code_fingerprint("sertransfer.report"),
+        html=REPORT_HTML,
     log:
         "logs/report.log",
+    conda:
+        "../../envs/report.yaml"
     resources:
         mem_mb=2000,
         runtime=15,
-    conda:
-        "../../envs/report.yaml"
+    params:
+        snakefile=repo_path(Path(workflow.main_snakefile).name),
+        code=code_fingerprint("sertransfer.report"),
     script:
         "../scripts/report.py"
 
@@ -199,14 +223,14 @@ rule figure_cross_corpus:
             caption="../report/cross_corpus_heatmap.rst",
             category="Figures",
         ),
-    params:
-        code=code_fingerprint("sertransfer.figures"),
     log:
         "logs/figures/cross_corpus.log",
+    conda:
+        "../../envs/core.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        code=code_fingerprint("sertransfer.figures"),
     script:
         "../scripts/figure_cross_corpus.py"

@@ -11,17 +11,17 @@ rule table1:
         csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
         tex="results/tables/table1.tex",
         vs_paper="results/tables/table1_vs_paper.csv",
+    log:
+        "logs/tables/table1.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         emotions=config["emotions"],
         code=code_fingerprint("sertransfer.tables.table1"),
-    log:
-        "logs/tables/table1.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/table1.py"
 
@@ -34,18 +34,18 @@ rule table2:
         csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
         tex="results/tables/table2.tex",
         vs_paper="results/tables/table2_vs_paper.csv",
+    log:
+        "logs/tables/table2.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         transfer={"cnn": config["transfer"]["cnn"]},
         statistics=statistics_settings("intervals"),
         code=code_fingerprint("sertransfer.tables.table2"),
-    log:
-        "logs/tables/table2.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/table2.py"
 
@@ -58,19 +58,19 @@ rule table3:
         csv=report("results/tables/table3.csv", caption="../report/table3.rst", category="Tables"),
         tex="results/tables/table3.tex",
         vs_paper="results/tables/table3_vs_paper.csv",
+    log:
+        "logs/tables/table3.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.tables.table3"),
-    log:
-        "logs/tables/table3.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/table3.py"
 
@@ -83,6 +83,13 @@ rule table4:
         csv=report("results/tables/table4.csv", caption="../report/table4.rst", category="Tables"),
         tex="results/tables/table4.tex",
         vs_paper="results/tables/table4_vs_paper.csv",
+    log:
+        "logs/tables/table4.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
@@ -90,13 +97,6 @@ rule table4:
         ablation=config["transfer"]["ablation"],
         statistics=statistics_settings("markers"),
         code=code_fingerprint("sertransfer.tables.table4"),
-    log:
-        "logs/tables/table4.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/table4.py"
 
@@ -109,6 +109,13 @@ rule table5:
         csv=report("results/tables/table5.csv", caption="../report/table5.rst", category="Tables"),
         tex="results/tables/table5.tex",
         vs_paper="results/tables/table5_vs_paper.csv",
+    log:
+        "logs/tables/table5.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         domains=DOMAINS,
         scenarios=config["transfer"]["scenarios"],
@@ -116,13 +123,6 @@ rule table5:
         ablation=config["transfer"]["ablation"],
         statistics=statistics_settings("comparisons"),
         code=code_fingerprint("sertransfer.tables.table5"),
-    log:
-        "logs/tables/table5.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/core.yaml"
     script:
         "../scripts/table5.py"
 
@@ -133,15 +133,15 @@ rule table_cross:
         folds=domain_folds(DOMAINS),
     output:
         csv=report("results/tables/cross_corpus.csv", caption="../report/cross_corpus.rst", category="Tables"),
-    params:
-        domains=DOMAINS,
-        code=code_fingerprint("sertransfer.tables.cross"),
     log:
         "logs/tables/cross_corpus.log",
+    conda:
+        "../../envs/core.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        domains=DOMAINS,
+        code=code_fingerprint("sertransfer.tables.cross"),
     script:
         "../scripts/table_cross.py"

@@ -11,21 +11,21 @@ rule pretrain:
         model="results/models/pretrain/{pretrain_set}.keras",
         predictions=PRETRAIN_PREDICTIONS,
         history="results/histories/pretrain/{pretrain_set}.json",
-    params:
-        job=lambda w: job_params(PRETRAIN[w.pretrain_set]),
-        settings=training_settings("pretrain"),
-        code=code_fingerprint("sertransfer.jobs"),
-    threads: config["training"]["threads"]
     log:
         "logs/pretrain/{pretrain_set}.log",
     benchmark:
         "logs/benchmarks/pretrain/{pretrain_set}.tsv"
+    conda:
+        TRAIN_ENV
+    threads: config["training"]["threads"]
     resources:
         mem_mb=pretrain_mem_mb,
         runtime=720,
         gpu=TRAIN_GPUS,
-    conda:
-        TRAIN_ENV
+    params:
+        job=lambda w: job_params(PRETRAIN[w.pretrain_set]),
+        settings=training_settings("pretrain"),
+        code=code_fingerprint("sertransfer.jobs"),
     script:
         "../scripts/pretrain.py"
 
@@ -36,21 +36,21 @@ rule finetune:
     output:
         predictions=directory(finetune_dir("predictions", "{pretrain_set}")),
         histories=directory(finetune_dir("histories", "{pretrain_set}")),
-    params:
-        jobs=lambda w: [job_params(j) for j in FINETUNE_BY_SET[w.pretrain_set]],
-        settings=training_settings("finetune"),
-        code=code_fingerprint("sertransfer.jobs"),
-    threads: config["training"]["threads"]
     log:
         "logs/finetune/{pretrain_set}.log",
     benchmark:
         "logs/benchmarks/finetune/{pretrain_set}.tsv"
+    conda:
+        TRAIN_ENV
+    threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
         runtime=lambda w: 180 * len(FINETUNE_BY_SET[w.pretrain_set]),
         gpu=TRAIN_GPUS,
-    conda:
-        TRAIN_ENV
+    params:
+        jobs=lambda w: [job_params(j) for j in FINETUNE_BY_SET[w.pretrain_set]],
+        settings=training_settings("finetune"),
+        code=code_fingerprint("sertransfer.jobs"),
     script:
         "../scripts/finetune.py"
 
@@ -62,19 +62,19 @@ rule target_only:
     output:
         predictions=TT_PREDICTIONS,
         history=TT_HISTORIES,
-    params:
-        settings=training_settings("target_only"),
-        code=code_fingerprint("sertransfer.jobs"),
-    threads: config["training"]["threads"]
     log:
         "logs/target_only/{target}/fold{fold}{repeat}.log",
     benchmark:
         "logs/benchmarks/target_only/{target}/fold{fold}{repeat}.tsv"
+    conda:
+        TRAIN_ENV
+    threads: config["training"]["threads"]
     resources:
         mem_mb=3000,
         runtime=360,
         gpu=TRAIN_GPUS,
-    conda:
-        TRAIN_ENV
+    params:
+        settings=training_settings("target_only"),
+        code=code_fingerprint("sertransfer.jobs"),
     script:
         "../scripts/target_only.py"

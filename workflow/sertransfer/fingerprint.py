@@ -1,10 +1,13 @@
-"""Code fingerprints: a digest of the package modules a rule executes (rerun triggers, docs/design.md §17)."""
+"""Code and config fingerprints: digests of the package modules a rule executes (rerun triggers,
+docs/design.md §17) and of a run's configuration."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import subprocess
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -63,6 +66,11 @@ def code_fingerprint(*modules: str) -> str:
     for module in module_closure(*modules):
         digest.update(module.encode() + b"\0" + module_file(module).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def config_digest(config: Mapping) -> str:
+    """sha256 of the configuration as canonical JSON (model cards and the landing page name a run's config by it)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def code_version(repository: Path | None = None) -> str:

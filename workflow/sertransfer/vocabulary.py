@@ -40,6 +40,16 @@ SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
 CROSS_SVM_PREDICTIONS = "results/predictions/cross/svm_is-from-{source}.parquet"
 
+#: What a run is read through: its tables, protocol audit, landing page, report and per-job benchmark files.
+TABLES_DIR = "results/tables"
+AUDIT_PROTOCOL = "results/audit/protocol.csv"
+AUDIT_SUMMARY = "results/audit/summary.csv"
+AUDIT_PREDICTIONS = "results/audit/predictions.csv"
+SUMMARY_HTML = "results/summary.html"     # the landing page: what the run found, standalone
+SUMMARY_RST = "results/summary.rst"       # the same, as the report's front page
+REPORT_HTML = "results/report.html"
+BENCHMARKS_DIR = "logs/benchmarks"
+
 #: A pretraining set id, as the `pretrain_set` wildcard matches it.
 SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?(-r[1-9]\d*)?"
 #: The `repeat` wildcard of TT files: empty for the first seed, `-r<r>` for repeat r >= 1.
