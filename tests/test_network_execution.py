@@ -7,6 +7,8 @@ dropout mask, the same AdaDelta update, and the FLOP count the benchmarks divide
 
 from __future__ import annotations
 
+import zipfile
+
 import keras
 import numpy as np
 import pytest
@@ -329,3 +331,32 @@ def test_training_on_the_compiled_kernels_is_deterministic(paper_model):
         results.append(network.get_weights())
     assert all(np.array_equal(a, b) for a, b in zip(results[0], results[1], strict=True))
     assert not all(np.array_equal(a, b) for a, b in zip(results[0], results[2], strict=True))
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_plain_copy_is_the_same_function_in_keras_layers_only(paper_model, tmp_path, standardize):
+    from sertransfer.network import plain_copy, set_input_statistics
+
+    _, fused = twin_networks(paper_model, 4000)
+    model = small(paper_model, "fused")
+    if standardize:
+        network = build_network(model, 4000, 6, standardize_inputs=True)
+        network.set_weights([*network.get_weights()[:2], *fused.get_weights()])
+        rows = np.random.default_rng(3).standard_normal((30, 4000)).astype(np.float32) * 2 + 0.3
+        set_input_statistics(network, rows)
+        fused = network
+    plain = plain_copy(fused, model)
+    plain.save(tmp_path / "plain.keras")
+    fused.save(tmp_path / "fused.keras")
+
+    def saved_config(name: str) -> str:
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            return archive.read("config.json").decode()
+
+    assert "sertransfer" in saved_config("fused.keras")       # ConvPoolBlock, InputStandardization
+    assert "sertransfer" not in saved_config("plain.keras")   # no layer or object of this package
+    loaded = keras.saving.load_model(tmp_path / "plain.keras", safe_mode=True)   # no custom_objects either
+    x = np.random.default_rng(9).standard_normal((3, 4000, 1)).astype(np.float32)
+    expected = fused(x, training=False).numpy()
+    assert np.allclose(loaded(x, training=False).numpy(), expected, atol=1e-5)
+    assert not np.allclose(expected[0], expected[1], atol=1e-3)

@@ -143,6 +143,63 @@ def test_exported_models_predict_real_audio(tiny_run, tmp_path):
     assert "emotion" in ran.stdout and "broken.wav" in ran.stdout
 
 
+#: Run in a fresh interpreter: `sertransfer` made unimportable, then the exported model.keras loaded with plain
+#: Keras and model.onnx with ONNX Runtime, on windows the parent prepared (.npy): their probabilities (.npz).
+WITHOUT_SERTRANSFER = """
+import importlib.abc, sys
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "sertransfer":
+            raise ImportError("sertransfer is not available here")
+sys.meta_path.insert(0, Refuse())
+try:
+    import sertransfer
+    sys.exit("sertransfer was importable")
+except ImportError:
+    pass
+import numpy as np, keras, onnxruntime
+export, windows, out = sys.argv[1:4]
+x = np.load(windows)[:, :, None].astype(np.float32)
+network = keras.saving.load_model(export + "/model.keras")   # safe mode: no custom objects
+session = onnxruntime.InferenceSession(export + "/model.onnx", providers=["CPUExecutionProvider"])
+onnx = session.run(None, {session.get_inputs()[0].name: x})[0]
+np.savez(out, keras=network.predict(x, verbose=0), onnx=onnx)
+"""
+
+
+def test_exported_model_loads_without_sertransfer_and_gives_predicts_probabilities(tiny_run, tmp_path):
+    import numpy as np
+
+    from sertransfer.audio import read_any_audio
+    from sertransfer.features.waveform import NATIVE_RATE
+    from sertransfer.predict import ExportedModel, model_input, predict_files, windows
+
+    workdir, config, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    export = workdir / "results" / "export" / "lab"
+    card = json.loads((export / "model_card.json").read_text())
+    assert set(card["files"]) == {"model.keras", "model.onnx"} and "ONNX Runtime" in card["files"]["model.onnx"]
+    lab = Path(yaml.safe_load(config.read_text())["corpora"]["lab"]["path"])
+    clips = sorted((lab / "audio").glob("*.wav"))[:3]   # real Emo-DB clips when the shared data is present
+    rate = card["input"]["sample_rate"]
+    batches = [windows(model_input(a.samples, a.sample_rate, card["input"]), card["input"],   # hop: 1 s
+                       a.sample_rate if rate == NATIVE_RATE else rate)[0] for a in map(read_any_audio, clips)]
+    np.save(tmp_path / "windows.npy", np.concatenate(batches))
+    ran = subprocess.run([sys.executable, "-c", WITHOUT_SERTRANSFER, str(export), str(tmp_path / "windows.npy"),
+                          str(tmp_path / "out.npz")], capture_output=True, text=True, check=False,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    plain = np.load(tmp_path / "out.npz")
+    starts = np.cumsum([0, *map(len, batches)])
+    by_file = np.stack([plain["keras"][a:b].mean(axis=0) for a, b in zip(starts[:-1], starts[1:])])
+    columns = [f"p_{e}" for e in card["outputs"]]
+    for model_file in ("model.keras", "model.onnx"):   # `sertransfer predict` with either file
+        predicted = predict_files(ExportedModel.load(export / model_file), clips, hop_s=1.0)
+        assert np.allclose(predicted[columns].to_numpy(float), by_file, atol=1e-5), model_file
+    assert np.allclose(plain["onnx"], plain["keras"], atol=1e-5)
+    assert not np.allclose(by_file[0], by_file[1], atol=1e-3)   # the clips differ: the comparison means something
+
+
 def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path):
     workdir, config, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,6 +1,7 @@
-# Export stage: for each target, the configuration Table 5 chose on validation, retrained on all of its data
+# Export stage: for each target, the configuration Table 5 chose per run on held-out data, retrained on all of its data
 # (whole-domain pretraining, then fine-tuning on all of the target's utterances but a validation split), as
-# results/export/<target>/model.keras with model_card.json. `sertransfer predict` runs it on new audio.
+# results/export/<target>/model.keras (plain Keras layers) and model.onnx with model_card.json.
+# `sertransfer predict` runs either on new audio.
 # The choices are a checkpoint: an export reruns when its target's chosen configuration changes (a param),
 # not whenever Table 5 is rewritten (a changed p-value column does not retrain a model).
 
@@ -30,6 +31,7 @@ rule export_model:
         unpack(export_inputs),
     output:
         model="results/export/{target}/model.keras",
+        onnx="results/export/{target}/model.onnx",
         card="results/export/{target}/model_card.json",
     log:
         "logs/export/{target}.log",

@@ -27,5 +27,5 @@ with logged(snakemake.log[0]) as log:
     card = model_card(target, chosen, domain_classes(snakemake.input[f"folds_{target}"]), list(pretrain.emotions),
                       settings["waveform"], settings["min_duration_s"], seen, settings,
                       repository=Path(snakemake.scriptdir).parents[1])
-    write_export(network, card, Path(snakemake.output.model).parent)
+    write_export(network, finetune.model, card, Path(snakemake.output.model).parent)
     log.info("exported %s (%s) to %s", target, chosen["label"], snakemake.output.model)

@@ -305,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     folds.set_defaults(run=_folds)
 
     predict = _with_config_parser(commands, "predict", help="emotions of audio files from an exported model")
-    predict.add_argument("model", help="results/export/<target>/ (or its model.keras; model_card.json beside it)")
+    predict.add_argument("model", help="results/export/<target>/, or its model.keras or model.onnx "
+                                       "(model_card.json beside it)")
     predict.add_argument("audio", nargs="+", help="audio files: any format and sample rate ffmpeg reads")
     predict.add_argument("--out", help="also write the table as CSV here")
     predict.add_argument("--windows", action="store_true", help="a row per window besides the file's average")

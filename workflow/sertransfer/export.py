@@ -7,14 +7,15 @@ estimate (each run's test UAR of that run's choice), with every run's choice lis
 again without holding out a test fold: the pretraining set takes every utterance of its domains
 (S1: every domain but the excluded source; S2: also without the target), each domain holding out its
 whole-domain validation split for early stopping; then the approach fine-tunes on all of the
-target's utterances but that same split (A1 keeps the pretrained model). The result, `model.keras`,
-travels with `model_card.json`: what it is, how it was chosen, what it expects, how well the
-configuration did under cross-validation, and the config and code it came from.
+target's utterances but that same split (A1 keeps the pretrained model). The result travels as
+`model.keras`, the network in plain Keras layers (Keras 3 loads it without this package), and
+`model.onnx`, the same network for ONNX Runtime, with `model_card.json`: what it is, how it was chosen,
+what it expects, the runtime each file needs, how well the configuration did under cross-validation,
+and the config and code it came from.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -24,19 +25,25 @@ import keras
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.fingerprint import code_version
-from sertransfer.jobs import JobData, PreparedJob, new_network
+from sertransfer.fingerprint import code_version, config_digest
+from sertransfer.jobs import JobData, new_network, prepare
+from sertransfer.network import plain_copy
 from sertransfer.plan import PretrainJob, job_seed
 from sertransfer.sets import all_ids, domain_validation_ids
 from sertransfer.settings import TrainingSettings
 from sertransfer.tables.table5 import NESTED
 from sertransfer.training import configure_runtime, fit
-from sertransfer.transfer import prepare_finetuning
+from sertransfer.transfer import start_approach
 from sertransfer.vocabulary import CNN_LSTM
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME, CARD_NAME = "model.keras", "model_card.json"
+MODEL_NAME, ONNX_NAME, CARD_NAME = "model.keras", "model.onnx", "model_card.json"
+#: What the card says each model file needs. Both take windows (n, length, 1) of float32 standardized
+#: audio and give the probabilities of `outputs`; `input` says how to make the windows.
+RUNTIMES = {MODEL_NAME: "Keras 3 (any backend with TensorFlow 2.21's ops; plain layers only: "
+                        "keras.saving.load_model(path))",
+            ONNX_NAME: "ONNX Runtime (onnxruntime.InferenceSession(path); input 'waveform', float32)"}
 
 
 #: How the configuration was chosen, as the card says it.
@@ -94,37 +101,25 @@ def target_split(data: JobData, target: str, settings: TrainingSettings) -> tupl
 def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain: TrainingSettings,
                      finetune: TrainingSettings, data: JobData, threads: int) -> tuple[keras.Model, dict]:
     """Pretrain on whole domains and fine-tune the chosen approach on the target; the model and what it saw."""
-    from sertransfer.plan import job_utterances
-
     job = export_sets(domains, target, chosen)
-    seed = job_seed(pretrain.seed, "export", target)
-    configure_runtime(seed, threads)
-    split = job_utterances(job, data.folds, data.labels, seed=pretrain.seed,
-                           validation_fraction=pretrain.validation_fraction)
-    x, y = data.arrays(split["train"], pretrain.emotions)
-    x_val, y_val = data.arrays(split["validation"], pretrain.emotions)
-    prepared = PreparedJob(seed, split, x, y, x_val, y_val)
+    prepared = prepare(job, pretrain, data, threads, "export", target)
     network = new_network(pretrain, data, prepared.x, CNN_LSTM)
-    log.info("export %s: pretraining %s on %d utterances of %s", target, chosen["label"], len(x), job.domains)
-    fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, pretrain.training, seed)
-    approach = finetune.approaches[chosen["approach"]]
+    log.info("export %s: pretraining %s on %d utterances of %s", target, chosen["label"], len(prepared.x),
+             job.domains)
+    fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, pretrain.training, prepared.seed)
     fit_ids, validation_ids = target_split(data, target, finetune)
-    seen = {"pretraining_domains": list(job.domains), "pretraining_utterances": len(x),
+    seen = {"pretraining_domains": list(job.domains), "pretraining_utterances": len(prepared.x),
             "finetuning_utterances": 0, "validation_utterances": len(validation_ids)}
-    if approach.get("finetune", True):
-        seed = job_seed(finetune.seed, "export", target, chosen["approach"])
-        configure_runtime(seed, threads)
-        network = prepare_finetuning(network, approach, finetune.model, seed, finetune.run_eagerly)
+    seed = job_seed(finetune.seed, "export", target, chosen["approach"])
+    configure_runtime(seed, threads)
+    start = start_approach(network, finetune.approaches[chosen["approach"]], finetune.model, seed,
+                           finetune.run_eagerly)
+    if start is not None:
         x, y = data.arrays(fit_ids, finetune.emotions)
         x_val, y_val = data.arrays(validation_ids, finetune.emotions)
-        fit(network, x, y, x_val, y_val, finetune.training, seed)
-        seen["finetuning_utterances"] = len(fit_ids)
+        fit(start.network, x, y, x_val, y_val, finetune.training, seed, gradient_mask=start.gradient_mask)
+        network, seen["finetuning_utterances"] = start.network, len(fit_ids)
     return network, seen
-
-
-def config_digest(config: Mapping) -> str:
-    """sha256 of the configuration as canonical JSON."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[str], waveform: Mapping,
@@ -142,15 +137,20 @@ def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[
         "input": {"sample_rate": waveform["sample_rate"], "length": waveform["length"], "crop": waveform["crop"],
                   "pad": waveform["pad"], "standardize": waveform["standardize"], "min_duration_s": min_duration_s},
         "training": dict(seen),
+        "files": dict(RUNTIMES),
         "config_sha256": config_digest(config),
         "code_version": code_version(repository),
     }
 
 
-def write_export(network: keras.Model, card: Mapping, directory: str | Path) -> None:
-    """Write model.keras and model_card.json into `directory`, each atomically (card last)."""
+def write_export(network: keras.Model, model: Mapping, card: Mapping, directory: str | Path) -> None:
+    """Write model.keras and model.onnx (plain layers, `network`'s weights) and model_card.json into
+    `directory`, each atomically (card last)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    portable = plain_copy(network, model)
     with atomic.atomic_path(directory / MODEL_NAME) as temporary:
-        network.save(temporary)
+        portable.save(temporary)
+    with atomic.atomic_path(directory / ONNX_NAME) as temporary:
+        portable.export(str(temporary), format="onnx", verbose=False)
     atomic.write_text(directory / CARD_NAME, json.dumps(card, indent=2) + "\n")

@@ -37,7 +37,7 @@ from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
-from sertransfer.transfer import SharedFinetuning, check_approaches, prepare_finetuning
+from sertransfer.transfer import SharedFinetuning, check_approaches, start_approach
 from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, repeat_tag
 
 log = logging.getLogger(__name__)
@@ -200,17 +200,11 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
     for name, approach in approaches.items():
         seed = job_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
-        if approach["finetune"] and session is not None:
-            mask = session.start(approach, seed)
-            network = session.network
+        start = start_approach(pretrained, approach, settings.model, seed, settings.run_eagerly, session)
+        network = pretrained if start is None else start.network
+        if start is not None:
             histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
-                                  seed, gradient_mask=mask).as_dict()
-        elif approach["finetune"]:
-            network = prepare_finetuning(pretrained, approach, settings.model, seed, settings.run_eagerly)
-            histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
-                                  seed).as_dict()
-        else:
-            network = pretrained
+                                  seed, gradient_mask=start.gradient_mask).as_dict()
         ident = {"experiment": finetune_experiment(job), "model": CNN_LSTM, "scenario": job.scenario,
                  "approach": name, "excluded": job.excluded, "repeat": job.repeat}
         frames.extend(_scored_frames(network, scored, data, emotions, job.fold, **ident))

@@ -306,6 +306,27 @@ def load_network(path: str) -> keras.Model:
     return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
+def plain_copy(network: keras.Model, model: Mapping) -> keras.Model:
+    """The same function with the same weights as plain Keras layers only (loadable without this package).
+
+    Built with the `layers` execution from the `model:` block the network was built from; its `standardize`
+    layer, if any, becomes a Keras `Normalization` with the same per-position mean and variance (scale**2).
+    Inference only: dropout is inactive outside training in both.
+    """
+    architecture, input_length = network.name, int(network.input_shape[1])
+    n_classes = int(network.get_layer("out").units)
+    plain = build_network({**model, "execution": "layers"}, input_length, n_classes, architecture)
+    for name in WEIGHT_LAYERS:
+        if name in {layer.name for layer in network.layers}:
+            plain.get_layer(name).set_weights(network.get_layer(name).get_weights())
+    if STANDARDIZE_LAYER not in {layer.name for layer in network.layers}:
+        return plain
+    mean, scale = network.get_layer(STANDARDIZE_LAYER).get_weights()
+    inputs = keras.Input(shape=(input_length, 1), name="waveform")
+    standardized = layers.Normalization(axis=(1, 2), mean=mean, variance=np.square(scale), name=STANDARDIZE_LAYER)
+    return keras.Model(inputs, plain(standardized(inputs)), name=architecture)
+
+
 def training_flops(model: Mapping, input_length: int, n_classes: int, architecture: str = CNN_LSTM) -> dict:
     """Floating-point operations of one training sample, counted layer by layer (2 per multiply-add).
 

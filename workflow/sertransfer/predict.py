@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sertransfer.audio import AudioError, audio_problem, read_any_audio
-from sertransfer.export import CARD_NAME, MODEL_NAME
+from sertransfer.export import CARD_NAME, MODEL_NAME, ONNX_NAME
 from sertransfer.features.waveform import NATIVE_RATE, fit_length, utterance_signal
 from sertransfer.predictions import probability_column
 
@@ -29,24 +29,41 @@ SILENCE_PEAK = 1e-4
 
 @dataclass(frozen=True)
 class ExportedModel:
-    """A loaded exported model and its card."""
+    """A loaded exported model (Keras or ONNX Runtime) and its card."""
 
     network: object
     card: Mapping
+    runtime: str = "keras"
 
     @classmethod
     def load(cls, path: str | Path) -> ExportedModel:
-        """From `model.keras` (its card beside it) or the export directory holding both."""
-        from sertransfer.network import load_network
-
+        """From `model.keras` or `model.onnx` (the card beside it), or the export directory (its model.keras)."""
         path = Path(path)
         model = path / MODEL_NAME if path.is_dir() else path
         card_path = model.with_name(CARD_NAME)
         if not model.is_file():
             raise FileNotFoundError(f"no exported model at {model}; run the workflow (results/export/<target>/)")
+        if model.suffix not in (".keras", ".onnx"):
+            raise ValueError(f"{model}: an exported model is {MODEL_NAME} or {ONNX_NAME}")
         if not card_path.is_file():
             raise FileNotFoundError(f"{model} has no {CARD_NAME} beside it; export it again with the workflow")
-        return cls(load_network(str(model)), json.loads(card_path.read_text(encoding="utf-8")))
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        if model.suffix == ".onnx":
+            import onnxruntime
+
+            return cls(onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"]), card, "onnx")
+        from sertransfer.network import load_network
+
+        return cls(load_network(str(model)), card)
+
+    def probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, outputs) of windows (n, length) of model input."""
+        if self.runtime == "onnx":
+            name = self.network.get_inputs()[0].name
+            return np.asarray(self.network.run(None, {name: windows[:, :, None].astype(np.float32)})[0])
+        from sertransfer.training import predict
+
+        return predict(self.network, windows)
 
 
 def model_input(samples: np.ndarray, native_rate: int, card_input: Mapping) -> np.ndarray:
@@ -69,8 +86,6 @@ def windows(signal: np.ndarray, card_input: Mapping, hop: int) -> tuple[np.ndarr
 def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: float,
                   per_window: bool = False) -> pd.DataFrame:
     """One row per file (and per window with `per_window`): emotion and six probabilities, or the error."""
-    from sertransfer.training import predict
-
     card_input, emotions, classes = model.card["input"], list(model.card["outputs"]), list(model.card["classes"])
     rate = card_input["sample_rate"]
     rows = []
@@ -88,7 +103,7 @@ def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: floa
         signal = model_input(audio.samples, audio.sample_rate, card_input)
         seconds = audio.sample_rate if rate == NATIVE_RATE else rate   # samples per second of `signal`
         batch, starts = windows(signal, card_input, int(hop_s * seconds))
-        probabilities = predict(model.network, batch)
+        probabilities = model.probabilities(batch)
         if per_window:
             for start, row in zip(starts, probabilities):
                 rows.append({**base, "window_start_s": start / seconds, **_labelled(row, emotions, classes)})

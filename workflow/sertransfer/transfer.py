@@ -1,11 +1,14 @@
 """The transfer approaches A1–A8 (paper §3.2): which layers are frozen and which re-initialised.
 
-The table of differences lives in config (`transfer.approaches`); one mechanism applies any row.
+The table of differences lives in config (`transfer.approaches`); one mechanism applies any row:
+`start_approach` (used by the fine-tuning jobs and by the export) gives the network an approach trains,
+and `apply_approach` is the one place a row's `reinit` and `freeze` act on a network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -37,14 +40,47 @@ def reinitialise(network: keras.Model, layer_names: list[str], seed: int) -> Non
         layer.set_weights(fresh.get_weights())
 
 
+def apply_approach(network: keras.Model, approach: Mapping, seed: int) -> frozenset[str]:
+    """Re-initialise the approach's `reinit` layers of `network` in place (seeded); the layers it freezes."""
+    reinitialise(network, [n for n in approach.get("reinit", ()) if n in _names(network)], seed)
+    return frozenset(approach.get("freeze", ())) & _names(network)
+
+
+def trains(approach: Mapping) -> bool:
+    """Whether the approach fine-tunes at all (A1, `finetune: false`, keeps the pretrained network)."""
+    return bool(approach.get("finetune", True))
+
+
+@dataclass(frozen=True)
+class ApproachStart:
+    """The network an approach fine-tunes, ready to fit, and the gradient mask `fit` takes (None: none)."""
+
+    network: keras.Model
+    gradient_mask: Sequence[float] | None = None
+
+
+def start_approach(pretrained: keras.Model, approach: Mapping, model: Mapping, seed: int, run_eagerly: bool = False,
+                   session: SharedFinetuning | None = None) -> ApproachStart | None:
+    """The network to fine-tune for `approach` from `pretrained`, or None when the approach does not train.
+
+    Without a `session`: a compiled copy whose frozen layers are not trainable; with one
+    (`training.reuse_graph`): the session's working copy, reset, with a zero gradient mask on frozen layers.
+    """
+    if not trains(approach):
+        return None
+    if session is not None:
+        return ApproachStart(session.network, session.start(approach, seed))
+    return ApproachStart(prepare_finetuning(pretrained, approach, model, seed, run_eagerly))
+
+
 def prepare_finetuning(pretrained: keras.Model, approach: Mapping, model: Mapping, seed: int,
                        run_eagerly: bool = False) -> keras.Model:
-    """A copy of the pretrained network with the approach's layers frozen / re-initialised, compiled."""
+    """A copy of the pretrained network with the approach applied (frozen layers not trainable), compiled."""
     network = keras.models.clone_model(pretrained)
     network.set_weights(pretrained.get_weights())
-    reinitialise(network, [n for n in approach.get("reinit", ()) if n in _names(network)], seed)
+    frozen = apply_approach(network, approach, seed)
     for layer in network.layers:
-        layer.trainable = layer.name not in approach.get("freeze", ())
+        layer.trainable = layer.name not in frozen
     return compile_network(network, model, run_eagerly)
 
 
@@ -75,12 +111,11 @@ class SharedFinetuning:
     def start(self, approach: Mapping, seed: int) -> list[float]:
         """Reset the working copy for `approach` (seeded); its gradient mask (0: frozen, 1: trained)."""
         self.network.set_weights(self.pretrained_weights)
-        reinitialise(self.network, [n for n in approach.get("reinit", ()) if n in _names(self.network)], seed)
+        frozen = apply_approach(self.network, approach, seed)
         optimizer = self.network.optimizer
         for variable in optimizer.variables:
             if variable is not getattr(optimizer, "_learning_rate", None):
                 variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
         for index, generator in enumerate(self.seed_generators):
             generator.state.assign(np.array([derived_seed(seed, "dropout", index), 0], dtype=generator.state.dtype))
-        frozen = set(approach.get("freeze", ()))
         return [0.0 if self.owner[id(v)] in frozen else 1.0 for v in self.network.trainable_variables]
