@@ -1,7 +1,7 @@
 """How close the pipeline's training step runs to the machine's matrix-multiply rate.
 
 In one run: the machine's float32 GEMM rate (numpy and TensorFlow, 2048 x 2048), the paper network's
-FLOPs per training sample (`sertransfer.network.training_flops`), and, for each execution of the
+FLOPs per training sample (`benchmarks/flops.py`), and, for each execution of the
 same network (`model.execution: layers`, the plain Keras stack, and `fused`, the default), the
 samples/s and GFLOP/s of the pipeline's own training loop (`sertransfer.training.fit`) on the real
 Emo-DB copy, its CPU utilisation, and the ratio to numpy's GEMM rate measured just before it.
@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from common import REPO, WORK, emodb_manifest, write_rows
+from flops import training_flops
 
 GEMM_SIZE = 2048
 BATCH = 32
@@ -90,7 +91,6 @@ def measure_one(request: dict) -> dict:
     sys.path.insert(0, request["package"])
     from sertransfer.config import load_config
     from sertransfer.features.waveform import read_waveforms
-    from sertransfer.network import training_flops
     from sertransfer.training import label_indices
 
     config = load_config(REPO / "config" / "paper.yaml")

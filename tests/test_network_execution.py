@@ -7,6 +7,7 @@ dropout mask, the same AdaDelta update, and the FLOP count the benchmarks divide
 
 from __future__ import annotations
 
+import sys
 import zipfile
 
 import keras
@@ -15,6 +16,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from flops import training_flops  # noqa: E402  (the benchmarks' FLOP count)
 from sertransfer.config import load_config
 from sertransfer.dropout_pool import (
     LONG_WINDOW,
@@ -26,15 +30,8 @@ from sertransfer.dropout_pool import (
     plain_dropout_max_pool,
     plain_keep_mask,
 )
-from sertransfer.network import (
-    WEIGHT_LAYERS,
-    ConvPoolBlock,
-    FusedAdadelta,
-    build_network,
-    conv_steps,
-    load_network,
-    training_flops,
-)
+from sertransfer.fused import ConvPoolBlock, FusedAdadelta, conv_steps
+from sertransfer.network import WEIGHT_LAYERS, build_network, load_network
 
 
 @pytest.fixture(scope="module")
