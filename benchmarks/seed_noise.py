@@ -20,13 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 import common  # noqa: F401  (puts the package on the path)
-from sertransfer.jobs import repeat_identity
-from sertransfer.plan import job_seed
+from sertransfer.seeds import derived_seed, repeat_identity
 
 
 def tt_seed(config_seed: int, row: pd.Series) -> int:
     """The seed a TT job of this (domain, fold, repeat) ran with."""
-    return job_seed(config_seed, "tt", row["domain"], int(row["fold"]), *repeat_identity(int(row["repeat"])))
+    return derived_seed(config_seed, "tt", row["domain"], int(row["fold"]), *repeat_identity(int(row["repeat"])))
 
 
 def main() -> None:

@@ -75,3 +75,11 @@ def test_cross_key_rules():
     del config["corpora"]["rml"]
     with pytest.raises(ConfigError, match=r"'corpora' has no entry for them"):
         validate_config(config)
+
+
+def test_schema_format_enum_is_the_vocabularys_corpus_formats():
+    from sertransfer.vocabulary import CORPUS_FORMATS
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    corpus = schema["definitions"]["corpus"]
+    assert tuple(corpus["properties"]["format"]["enum"]) == CORPUS_FORMATS

@@ -19,7 +19,9 @@ def run(key: str, root: Path, **kwargs):
 
 
 def test_registry_has_the_six_corpora():
-    assert sorted(CORPORA) == ["afew", "emodb", "emovo", "enterface", "iemocap", "rml"]
+    from sertransfer.vocabulary import CORPUS_LAYOUTS
+
+    assert tuple(CORPORA) == CORPUS_LAYOUTS == ("afew", "emodb", "emovo", "enterface", "iemocap", "rml")
     with pytest.raises(KeyError, match="known corpora"):
         get_corpus("ravdess")
 

@@ -174,7 +174,7 @@ def test_the_cross_corpus_sets_train_on_one_domain_and_test_on_every_other(paper
         assert {domain_of(u) for u in split["train"] + split["validation"]} == set(job.domains)
         assert {domain_of(u) for u in split["test"]} == set(config["domains"]) - set(job.domains)
         assert len(split["test"]) == 60 * (len(config["domains"]) - 1) and not split["selection"]
-    files = group_predictions(plan, config["domains"], config["folds"]["k"])[CROSS]
+    files = group_predictions(plan)[CROSS]
     assert len(files) == 2 * len(config["domains"])
     off = build_plan({**config, "transfer": {**config["transfer"], "cross_corpus": False}})
     assert not [job for job in off.pretrain if job.tests_on]

@@ -33,7 +33,7 @@ def test_pretraining_killed_mid_epoch_then_rerun_gives_the_uninterrupted_tables(
     killed = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config),
                        env=fault("pretrain", "training-batch", marker))
     output = killed.stdout + killed.stderr
-    assert marker.read_text().startswith("killed after the first training batch"), output[-3000:]
+    assert marker.read_text().startswith("killed after the first training update step"), output[-3000:]
     assert killed.returncode != 0 and "Error in rule pretrain" in output, output[-3000:]
     survivors = [name for name in OUTPUTS if (workdir / name).exists()]
     assert survivors == [], f"outputs of the killed job survived: {survivors}"

@@ -31,7 +31,7 @@ PLAN = build_plan(config)
 PRETRAIN = PLAN.pretrain_by_id()
 FINETUNE_BY_SET = PLAN.finetune_by_set()
 #: Predictions files (or fine-tuning directories) of each experiment group: the only input of its metrics.
-GROUP_PREDICTIONS = group_predictions(PLAN, DOMAINS, config["folds"]["k"])
+GROUP_PREDICTIONS = group_predictions(PLAN)
 #: The approaches of Table 4 (and so the candidates of Table 5's choice): transfer.ablation_approaches, or all.
 TABLE4_APPROACHES = list(config["transfer"]["ablation_approaches"] or config["transfer"]["approaches"])
 #: Conda env of the training rules: TensorFlow with CUDA on `training.device: gpu`, the CPU build otherwise.

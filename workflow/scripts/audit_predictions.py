@@ -19,7 +19,7 @@ with logged(snakemake.log[0]) as log:
     plan = build_plan(params.plan)
     sets = protocol_sets(plan, folds, labels, seed=params.seed, validation_fraction=params.validation_fraction,
                          selection_fraction=params.selection_fraction)
-    files = planned_predictions(plan, params.domains, params.plan["folds"]["k"])
+    files = planned_predictions(plan)
     table = check_predictions(sets, {job: read_predictions(path) for job, path in files.items()})
     atomic.write_text(snakemake.output[0], table.to_csv(index=False))
     log.info("checked %d predictions rows of %d jobs against the plan: every row in its planned split",

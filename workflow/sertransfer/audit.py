@@ -18,20 +18,27 @@ the tables read must sit in the split its `split` column names, of the job that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.plan import FinetuneJob, Plan, PretrainJob, TargetOnlyJob, is_pooled, job_utterances, unit_file
-from sertransfer.sets import Folds, all_ids, domain_of, test_ids, training_ids
+from sertransfer.plan import (
+    FinetuneJob,
+    Plan,
+    PretrainJob,
+    TargetOnlyJob,
+    is_pooled,
+    job_utterances,
+    svm_predictions,
+    svm_utterances,
+    unit_file,
+)
+from sertransfer.sets import Folds, domain_of
 from sertransfer.vocabulary import (
-    ASVM_PREDICTIONS,
-    CROSS_SVM_PREDICTIONS,
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,
-    SVM_IS_PREDICTIONS,
     TT_PREDICTIONS,
     repeat_tag,
 )
@@ -83,24 +90,10 @@ def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: 
         name = network_job_name(job)
         sets[name] = JobSets(name, frozenset(split["train"]), frozenset(split["validation"]),
                              frozenset(split["test"]), parents, frozenset(split["selection"]))
-    domains = list(folds)
-    runs = sorted({int(f) for table in folds.values() for f in table["fold"]})
-    for fold in runs:  # SVM-IS: the pooled training folds of run k (inner CV inside them), every test fold
-        sets[f"svm_is/fold{fold}"] = JobSets(f"svm_is/fold{fold}", frozenset(training_ids(folds, fold, domains)),
-                                             test=frozenset(u for d in domains for u in test_ids(folds, fold, d)))
-    for job in plan.pretrain:  # the cross-corpus SVM-IS: every utterance of one domain, tested on the others
-        if job.tests_on:
-            name = f"cross_svm_is/{job.domains[0]}"
-            sets[name] = JobSets(name, frozenset(all_ids(folds, job.domains)), test=frozenset(all_ids(folds,
-                                                                                                    job.tests_on)))
-    if len(domains) > 1:
-        for target in domains:  # A-SVM: source SVMs on every other domain, then the target's training folds
-            source = f"asvm_source/{target}"
-            sets[source] = JobSets(source, frozenset(all_ids(folds, [d for d in domains if d != target])))
-            for fold in runs:
-                name = f"asvm/{target}/fold{fold}"
-                sets[name] = JobSets(name, frozenset(training_ids(folds, fold, [target])),
-                                     test=frozenset(test_ids(folds, fold, target)), parents=(source,))
+    for job in plan.svm:   # the SVM baselines: inner cross-validation stays inside their training rows
+        split = svm_utterances(job, folds)
+        sets[job.name] = JobSets(job.name, frozenset(split["train"]), test=frozenset(split["test"]),
+                                 parents=(job.parent,) if job.parent else ())
     return sets
 
 
@@ -180,25 +173,19 @@ def check_predictions(sets: Mapping[str, JobSets], predictions: Mapping[str, pd.
     return pd.DataFrame(rows, columns=["job", "rows", "test_rows", "validation_rows", "selection_rows"])
 
 
-def planned_predictions(plan: Plan, domains: Sequence[str], runs: int) -> dict[str, Path]:
+def planned_predictions(plan: Plan) -> dict[str, Path]:
     """The predictions file each scored job writes (those the tables read), by audit job name."""
     files: dict[str, Path] = {}
     for job in plan.pretrain:
         if is_pooled(job) or job.tests_on:
             files[network_job_name(job)] = Path(PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id))
-        if job.tests_on:
-            files[f"cross_svm_is/{job.domains[0]}"] = Path(CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))
     for job in plan.finetune:
         files[network_job_name(job)] = unit_file(FINETUNE_PREDICTIONS.format(pretrain_set=job.pretrain.set_id), job,
                                                  "parquet")
     for job in plan.target_only:
         files[network_job_name(job)] = Path(TT_PREDICTIONS.format(target=job.target, fold=job.fold,
                                                                   repeat=repeat_tag(job.repeat)))
-    for fold in range(runs):
-        files[f"svm_is/fold{fold}"] = Path(SVM_IS_PREDICTIONS.format(fold=fold))
-        if len(domains) > 1:
-            files.update({f"asvm/{target}/fold{fold}": Path(ASVM_PREDICTIONS.format(target=target, fold=fold))
-                          for target in domains})
+    files.update({job.name: Path(svm_predictions(job)) for job in plan.svm if svm_predictions(job)})
     return files
 
 

@@ -13,6 +13,9 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Protocol
+
+from sertransfer.vocabulary import CORPUS_LAYOUTS
 
 #: Options whose default is read from the config file given with --config (schema defaults filled in):
 #: option dest -> config key path. The workflow and the command line thus share one set of defaults.
@@ -25,6 +28,12 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
 }
 
+
+
+class Subcommands(Protocol):
+    """What `ArgumentParser.add_subparsers()` returns, as this module uses it (argparse's class is private)."""
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser: ...
 
 def _config_default(config: dict, path: tuple[str, ...]) -> object:
     """The value at a key path of a validated config."""
@@ -207,7 +216,7 @@ def _predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _add_baseline_commands(commands: argparse._SubParsersAction) -> None:
+def _add_baseline_commands(commands: Subcommands) -> None:
     """Subcommands `svm-is` and `asvm` (grids, emotions and seed from the config file)."""
     svm_is = _with_config_parser(commands, "svm-is",
                                  help="SVM-IS for one run k: pooled training folds -> every test fold k")
@@ -237,7 +246,7 @@ def _rate(text: str) -> int | str:
     return text if text == "native" else int(text)
 
 
-def _with_config_parser(commands: argparse._SubParsersAction, name: str, **kwargs) -> argparse.ArgumentParser:
+def _with_config_parser(commands: Subcommands, name: str, **kwargs) -> argparse.ArgumentParser:
     """A subcommand with the --config option its defaults come from."""
     from sertransfer.config import DEFAULT_CONFIG_PATH
 
@@ -263,8 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = _with_config_parser(commands, "ingest", help="parse a corpus directory into a manifest + report")
-    ingest.add_argument("corpus", help="one of the six corpora (afew, emodb, emovo, enterface, iemocap, rml) or any "
-                                       "domain the --config file describes under corpora:")
+    ingest.add_argument("corpus", help=f"one of the six corpora ({', '.join(CORPUS_LAYOUTS)}) or any domain the "
+                                       "--config file describes under corpora:")
     ingest.add_argument("root", help="corpus root directory (as extracted from the published archive)")
     ingest.add_argument("--out", required=True, help="manifest Parquet to write (report goes beside it)")
     ingest.add_argument("--domain", default=None, help="domain name for utterance ids (default: corpus key)")

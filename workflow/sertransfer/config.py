@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from sertransfer.vocabulary import CORPUS_FORMATS, CORPUS_LAYOUTS
+
 #: Repository root (the directory holding Snakefile), found from this file's location.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -17,7 +19,6 @@ DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "config.yaml"
 
 
 #: The six corpora's layouts (any other domain is a table or an audformat database).
-SIX_LAYOUTS = ("afew", "emodb", "emovo", "enterface", "iemocap", "rml")
 
 
 class ConfigError(ValueError):
@@ -80,9 +81,9 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     for domain in config["domains"]:
         corpus = config["corpora"][domain]
         layout = corpus.get("format") or domain
-        if layout not in SIX_LAYOUTS + ("table", "audformat", "pattern"):
+        if layout not in CORPUS_FORMATS:
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.format' is required: {domain!r} "
-                              f"is not one of the six corpora ({', '.join(SIX_LAYOUTS)}); describe it with "
+                              f"is not one of the six corpora ({', '.join(CORPUS_LAYOUTS)}); describe it with "
                               f"format: table (a CSV of file, label, speaker), format: audformat or format: pattern "
                               f"(labels in the file names)")
         if layout == "pattern":
@@ -90,9 +91,9 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         if layout == "audformat" and not corpus.get("audformat"):
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.audformat' is required with "
                               f"format: audformat (label: <table>.<column>)")
-        if corpus["source"] == "synthetic" and layout not in SIX_LAYOUTS:
+        if corpus["source"] == "synthetic" and layout not in CORPUS_LAYOUTS:
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.source': synthetic corpora are "
-                              f"generated in one of the six layouts; set format to one of {', '.join(SIX_LAYOUTS)}")
+                              f"generated in one of the six layouts; set format to one of {', '.join(CORPUS_LAYOUTS)}")
         if corpus["source"] == "local" and not corpus.get("path"):
             raise ConfigError(f"invalid configuration: config key 'corpora.{domain}.path' is required "
                               f"when corpora.{domain}.source is 'local' (the extracted corpus directory)")

@@ -28,7 +28,8 @@ from sertransfer import atomic
 from sertransfer.fingerprint import code_version, config_digest
 from sertransfer.jobs import JobData, new_network, prepare
 from sertransfer.network import plain_copy
-from sertransfer.plan import PretrainJob, job_seed
+from sertransfer.plan import PretrainJob
+from sertransfer.seeds import derived_seed
 from sertransfer.sets import all_ids, domain_validation_ids
 from sertransfer.settings import TrainingSettings
 from sertransfer.tables.table5 import NESTED
@@ -110,7 +111,7 @@ def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain:
     fit_ids, validation_ids = target_split(data, target, finetune)
     seen = {"pretraining_domains": list(job.domains), "pretraining_utterances": len(prepared.x),
             "finetuning_utterances": 0, "validation_utterances": len(validation_ids)}
-    seed = job_seed(finetune.seed, "export", target, chosen["approach"])
+    seed = derived_seed(finetune.seed, "export", target, chosen["approach"])
     configure_runtime(seed, threads)
     start = start_approach(network, finetune.approaches[chosen["approach"]], finetune.model, seed,
                            finetune.run_eagerly)

@@ -10,7 +10,6 @@ Table 1; `fail` stops instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -20,15 +19,10 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from sertransfer import atomic
 from sertransfer.recovery import rebuild_hint
+from sertransfer.seeds import derived_seed
 
 STRATEGIES = ("stratified", "speaker")
 RARE_CLASS_POLICIES = ("drop", "fail")
-
-
-def derived_seed(seed: int, *identity: object) -> int:
-    """A 32-bit seed from the config seed and an identity (stable across runs and machines)."""
-    text = "/".join(str(part) for part in (seed, *identity))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
 def speaker_groups(manifest: pd.DataFrame) -> pd.Series:

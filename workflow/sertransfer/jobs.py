@@ -28,12 +28,12 @@ from sertransfer.plan import (
     PretrainJob,
     TargetOnlyJob,
     finetune_experiment,
-    job_seed,
     job_utterances,
     pretrain_experiment,
     unit_file,
 )
 from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.seeds import derived_seed, repeat_identity
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
@@ -105,7 +105,7 @@ class PreparedJob:
 def prepare(job: PretrainJob | FinetuneJob | TargetOnlyJob, settings: TrainingSettings, data: JobData,
             threads: int, *identity: object) -> PreparedJob:
     """Seed the runtime from (config seed, `identity`), draw the job's split and load its fit and validation rows."""
-    seed = job_seed(settings.seed, *identity)
+    seed = derived_seed(settings.seed, *identity)
     configure_runtime(seed, threads)
     split = job_utterances(job, data.folds, data.labels, seed=settings.seed,
                            validation_fraction=settings.validation_fraction,
@@ -127,11 +127,6 @@ def _scored_frames(network: keras.Model, scored: Mapping[str, tuple[list[str], n
     """Predictions rows of one evaluated network on every scored split (test, validation, selection)."""
     return [_frame(data, ids, predict(network, samples), emotions, fold, split=split, **ident)
             for split, (ids, samples) in scored.items()]
-
-
-def repeat_identity(repeat: int) -> tuple[object, ...]:
-    """What a seed repeat adds to a job's seed identity: nothing for the first (its seeds stay as they were)."""
-    return ("repeat", repeat) if repeat else ()
 
 
 def _write_history(path: str | Path, history: Mapping) -> None:
@@ -198,7 +193,7 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
         pretrained = load_network(str(pretrained))
     frames, histories = [], {}
     for name, approach in approaches.items():
-        seed = job_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
+        seed = derived_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
         configure_runtime(seed, threads)
         start = start_approach(pretrained, approach, settings.model, seed, settings.run_eagerly, session)
         network = pretrained if start is None else start.network

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sertransfer.folds import derived_seed
 from sertransfer.predictions import probability_column
+from sertransfer.seeds import derived_seed
 from sertransfer.statistics import bootstrap_uar_interval, scores
 
 #: Columns identifying an evaluated configuration (and where) in the metrics tables.

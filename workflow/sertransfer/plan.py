@@ -13,19 +13,20 @@ Pretraining set ids (`results/models/pretrain/<id>.keras`) follow the grammar of
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sertransfer.folds import derived_seed
 from sertransfer.sets import Folds, all_ids, domain_selection_ids, domain_validation_ids, test_ids, training_ids
 from sertransfer.vocabulary import (
     ABLATION,
     ASVM,
     ASVM_PREDICTIONS,
+    ASVM_SOURCE,
     CNN,
     CNN_LSTM,
     CROSS,
+    CROSS_SVM_IS,
     CROSS_SVM_PREDICTIONS,
     FINETUNE_PREDICTIONS,
     POOLED,
@@ -91,12 +92,36 @@ class TargetOnlyJob:
 
 
 @dataclass(frozen=True)
+class SvmJob:
+    """An SVM baseline job: fitted on `domains` (run `fold`'s training folds, or every utterance when `fold`
+    is None), tested on `tests_on` (run `fold`'s test folds, or every utterance); `parent`: the job whose
+    output it adapts (an A-SVM's source SVMs)."""
+
+    kind: str                     # SVM_IS, CROSS_SVM_IS, ASVM_SOURCE or ASVM
+    target: str                   # the A-SVM's target domain; '' for SVM-IS
+    fold: int | None
+    domains: tuple[str, ...]
+    tests_on: tuple[str, ...] = ()
+    parent: str = ""
+
+    @property
+    def name(self) -> str:
+        """`svm_is/fold<k>`, `cross_svm_is/<source>`, `asvm_source/<target>`, `asvm/<target>/fold<k>`."""
+        if self.kind == SVM_IS:
+            return f"{SVM_IS}/fold{self.fold}"
+        if self.kind == CROSS_SVM_IS:
+            return f"{CROSS_SVM_IS}/{self.domains[0]}"
+        return f"{self.kind}/{self.target}" + ("" if self.fold is None else f"/fold{self.fold}")
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every training job of a configuration."""
 
     pretrain: tuple[PretrainJob, ...]
     finetune: tuple[FinetuneJob, ...]
     target_only: tuple[TargetOnlyJob, ...]
+    svm: tuple[SvmJob, ...] = ()
 
     def pretrain_by_id(self) -> dict[str, PretrainJob]:
         """Pretraining jobs keyed by set id."""
@@ -136,7 +161,36 @@ def build_plan(config: Mapping) -> Plan:
     for repeat in range(repeats["count"]):
         experiments = set(REPEATABLE) if repeat == 0 else set(repeats["experiments"])
         _plan_repeat(config, repeat, experiments, pretrain, finetune, target_only)
-    return Plan(tuple(pretrain.values()), tuple(finetune), tuple(target_only))
+    return Plan(tuple(pretrain.values()), tuple(finetune), tuple(target_only), svm_jobs(config))
+
+
+def svm_jobs(config: Mapping) -> tuple[SvmJob, ...]:
+    """SVM-IS of every run, the cross-corpus SVM-IS of every domain, the A-SVM's source SVMs and runs."""
+    domains, runs = tuple(config["domains"]), range(config["folds"]["k"])
+    jobs = [SvmJob(SVM_IS, "", k, domains, domains) for k in runs]
+    if config["transfer"].get("cross_corpus") and len(domains) > 1:
+        jobs += [SvmJob(CROSS_SVM_IS, "", None, (source,), tuple(d for d in domains if d != source))
+                 for source in domains]
+    if len(domains) > 1:   # the A-SVM adapts SVMs of the other domains: it needs another domain
+        for target in domains:
+            source = SvmJob(ASVM_SOURCE, target, None, tuple(d for d in domains if d != target))
+            jobs += [source, *(SvmJob(ASVM, target, k, (target,), (target,), source.name) for k in runs)]
+    return tuple(jobs)
+
+
+def svm_predictions(job: SvmJob) -> str | None:
+    """The predictions file an SVM job writes (None for the A-SVM's source SVMs: decision values, no predictions)."""
+    return {SVM_IS: SVM_IS_PREDICTIONS.format(fold=job.fold),
+            CROSS_SVM_IS: CROSS_SVM_PREDICTIONS.format(source=job.domains[0]),
+            ASVM: ASVM_PREDICTIONS.format(target=job.target, fold=job.fold)}.get(job.kind)
+
+
+def svm_utterances(job: SvmJob, folds: Folds) -> dict[str, list[str]]:
+    """Exact `train` (fit) and `test` utterance ids of an SVM job (inner cross-validation stays inside train)."""
+    if job.fold is None:
+        return {"train": all_ids(folds, job.domains), "test": all_ids(folds, job.tests_on)}
+    return {"train": training_ids(folds, job.fold, job.domains),
+            "test": [u for d in job.tests_on for u in test_ids(folds, job.fold, d)]}
 
 
 def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: dict[str, PretrainJob],
@@ -185,11 +239,6 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
         for source in domains:
             others = tuple(d for d in domains if d != source)
             add(PretrainJob(cross_set_id(source), CNN_LSTM, (source,), None, others, tests_on=others))
-
-
-def job_seed(seed: int, *identity: object) -> int:
-    """The seed of one job, from the config seed and the job's identity."""
-    return derived_seed(seed, *identity)
 
 
 def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds, labels: Mapping[str, str],
@@ -242,20 +291,18 @@ def finetune_experiment(job: FinetuneJob) -> str:
     return ABLATION if job.excluded else TRANSFER
 
 
-def group_predictions(plan: Plan, domains: Iterable[str], folds: int) -> dict[str, list[str]]:
+def group_predictions(plan: Plan) -> dict[str, list[str]]:
     """The predictions files (or fine-tuning directories) of every experiment group, in plan order."""
-    domains, runs = list(domains), range(folds)
     finetune: dict[str, list[str]] = {TRANSFER: [], ABLATION: []}
     for set_id, jobs in plan.finetune_by_set().items():
         finetune[finetune_experiment(jobs[0])].append(FINETUNE_PREDICTIONS.format(pretrain_set=set_id))
     return {
         POOLED: [PRETRAIN_PREDICTIONS.format(pretrain_set=j.set_id) for j in plan.pretrain if is_pooled(j)],
-        SVM_IS: [SVM_IS_PREDICTIONS.format(fold=k) for k in runs],
+        SVM_IS: [svm_predictions(j) for j in plan.svm if j.kind == SVM_IS],
         TT: [TT_PREDICTIONS.format(target=j.target, fold=j.fold, repeat=repeat_tag(j.repeat))
              for j in plan.target_only],
         **finetune,
-        ASVM: [ASVM_PREDICTIONS.format(target=t, fold=k) for t in domains for k in runs] if len(domains) > 1 else [],
-        CROSS: [path for job in plan.pretrain if job.tests_on
-                for path in (PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id),
-                             CROSS_SVM_PREDICTIONS.format(source=job.domains[0]))],
+        ASVM: [svm_predictions(j) for j in plan.svm if j.kind == ASVM],
+        CROSS: [*(PRETRAIN_PREDICTIONS.format(pretrain_set=job.set_id) for job in plan.pretrain if job.tests_on),
+                *(svm_predictions(job) for job in plan.svm if job.kind == CROSS_SVM_IS)],
     }

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from sertransfer.folds import derived_seed
+from sertransfer.seeds import derived_seed
 
 Folds = Mapping[str, pd.DataFrame]  # domain -> folds table
 

@@ -118,6 +118,18 @@ def _chunk_trainer(network: keras.Model, masked: bool) -> Callable[[tf.Tensor, t
     return train_chunk
 
 
+#: Called with no argument after each weight update step of `fit` (one eager mini-batch, or one compiled
+#: chunk of mini-batches): a seam for observers such as the reliability tests' fault injector, which
+#: kills the process mid-epoch. Empty in the workflow.
+UPDATE_OBSERVERS: list[Callable[[], None]] = []
+
+
+def _updated() -> None:
+    """Tell the observers that a weight update step finished."""
+    for observer in UPDATE_OBSERVERS:
+        observer()
+
+
 def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor,
                 order: np.ndarray, batch: int, steps_per_call: int, mask: np.ndarray) -> float:
     """Train one epoch over `order` in mini-batches; the mean training loss.
@@ -131,10 +143,12 @@ def _epoch_loss(network: keras.Model, trainer: Callable | None, x: np.ndarray | 
             index = order[start:start + batch]
             loss = network.train_on_batch(x[index][..., None], y[index])
             total += float(loss[0] if isinstance(loss, (list, tuple)) else loss) * len(index)
+            _updated()
     else:
         chunk = batch * steps_per_call
         for start in range(0, len(order), chunk):
             total += float(trainer(x, y, order[start:start + chunk], np.int32(batch), mask))
+            _updated()
     return total / max(1, len(order))
 
 

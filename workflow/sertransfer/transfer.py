@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from sertransfer.folds import derived_seed
 from sertransfer.network import WEIGHT_LAYERS, compile_network
+from sertransfer.seeds import derived_seed
 
 
 def check_approaches(approaches: Mapping[str, Mapping]) -> None:

@@ -22,6 +22,8 @@ ABLATION = "ablation"    # fine-tuned from a pretraining set without one source 
 ASVM = "asvm"            # the Adaptive SVM (Table 5)
 CROSS = "cross"          # trained on one whole domain, tested on every other one (the cross-corpus matrix)
 GROUPS: tuple[str, ...] = (POOLED, SVM_IS, TT, TRANSFER, ABLATION, ASVM, CROSS)
+#: The SVM jobs besides SVM-IS and the A-SVM: the cross-corpus SVM-IS and the A-SVM's source SVMs.
+CROSS_SVM_IS, ASVM_SOURCE = "cross_svm_is", "asvm_source"
 #: `experiment` of a pretrained model's own test predictions that no table reads (S1 ablation sets).
 PRETRAIN = "pretrain"
 
@@ -39,6 +41,15 @@ TT_HISTORIES = "results/histories/tt/{target}/fold{fold}{repeat}.json"
 SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
 CROSS_SVM_PREDICTIONS = "results/predictions/cross/svm_is-from-{source}.parquet"
+
+#: The six corpora of the paper: their keys, and the on-disk layouts this package reads and the demo
+#: generates (sertransfer.corpora, sertransfer.synthetic; the config schema's `format` enum repeats them,
+#: tests/test_config.py checks that it agrees).
+CORPUS_LAYOUTS: tuple[str, ...] = ("afew", "emodb", "emovo", "enterface", "iemocap", "rml")
+#: Corpora described instead of laid out: a CSV of files and labels, an audformat database, or labels in
+#: the file names (`corpora.<key>.format`).
+DESCRIBED_FORMATS: tuple[str, ...] = ("table", "audformat", "pattern")
+CORPUS_FORMATS: tuple[str, ...] = CORPUS_LAYOUTS + DESCRIBED_FORMATS
 
 #: What a run is read through: its tables, protocol audit, landing page, report and per-job benchmark files.
 TABLES_DIR = "results/tables"

@@ -7,10 +7,12 @@ fault is armed; it creates the marker when it fires and then kills its own proce
 OOM killer or a node failure would: no exception handler, no `finally`, no atexit runs.
 
 Faults:
-  training-batch  after the first mini-batch update (eager) or compiled chunk of mini-batch updates of a
-                  training job (mid-epoch: the epoch's end, its history and checkpoint never come)
+  training-batch  after the first weight update step of a training job (an eager mini-batch or a compiled
+                  chunk of them; mid-epoch: the epoch's end, its history and checkpoint never come), through
+                  the trainer's seam `sertransfer.training.UPDATE_OBSERVERS`
   parquet-write   after the first row group of a feature cache went to disk (mid-write: no footer yet)
-Nothing of the workflow's own code is changed; the hooks wrap library calls after the module is imported.
+Nothing of the workflow's own code is changed: the training fault uses the trainer's public seam, the
+parquet fault wraps a library call, each after the module is imported.
 """
 
 from __future__ import annotations
@@ -33,29 +35,9 @@ def _die(marker: Path, what: str) -> None:
 
 def _arm(module, fault: str, marker: Path) -> None:
     """Wrap the library call the fault fires after."""
-    if fault == "training-batch":
-        model = module.keras.Model
-        original = model.train_on_batch
-
-        def train_on_batch(self, *args, **kwargs):
-            result = original(self, *args, **kwargs)
-            _die(marker, "killed after the first training batch")
-            return result
-
-        model.train_on_batch = train_on_batch
-        make_trainer = module._chunk_trainer   # compiled networks: a traced function runs a chunk of mini-batches
-
-        def chunk_trainer(network, *args):
-            trainer = make_trainer(network, *args)
-
-            def train_chunk(*args, **kwargs):
-                result = trainer(*args, **kwargs)
-                _die(marker, "killed after the first training batch (the first compiled chunk of mini-batches)")
-                return result
-
-            return train_chunk
-
-        module._chunk_trainer = chunk_trainer
+    if fault == "training-batch":   # the trainer's seam: observers run after each weight update step
+        module.UPDATE_OBSERVERS.append(lambda: _die(marker, "killed after the first training update step "
+                                                            "(a mini-batch, or a compiled chunk of mini-batches)"))
     elif fault == "parquet-write":
         writer = module.pq.ParquetWriter
         original = writer.write_table

@@ -31,8 +31,9 @@ from sklearn.preprocessing import StandardScaler
 from sertransfer.baselines.common import Gamma, class_probabilities, gamma_key, inner_splits, resolve_gamma, uar
 from sertransfer.baselines.source import source_matrix
 from sertransfer.features.is10 import read_is10
-from sertransfer.folds import derived_seed, read_folds
+from sertransfer.folds import read_folds
 from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.seeds import derived_seed
 from sertransfer.vocabulary import ASVM
 
 log = logging.getLogger(__name__)

@@ -21,10 +21,12 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from sertransfer.baselines.common import Gamma, class_probabilities, inner_splits, read_rows
-from sertransfer.folds import derived_seed, read_folds
+from sertransfer.folds import read_folds
+from sertransfer.plan import SvmJob, svm_utterances
 from sertransfer.predictions import prediction_frame, write_predictions
-from sertransfer.sets import all_ids, test_ids, training_ids
-from sertransfer.vocabulary import CROSS, SVM_IS
+from sertransfer.seeds import derived_seed
+from sertransfer.sets import all_ids, test_ids
+from sertransfer.vocabulary import CROSS, CROSS_SVM_IS, SVM_IS
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ def run_svm_is(is10_paths: Mapping[str, str | Path], folds: Mapping[str, pd.Data
                seed: int, threads: int = 1) -> tuple[pd.DataFrame, SvmIsFit]:
     """Train on the pooled training folds of run `fold` of every domain in `folds`; predict each test fold."""
     domains = list(folds)
-    train = training_ids(folds, fold, domains)
+    train = svm_utterances(SvmJob(SVM_IS, "", fold, tuple(domains), tuple(domains)), folds)["train"]
     features, meta = read_rows(is10_paths, train)
     model = fit_svm_is(features, meta["emotion"].to_numpy(), C=C, gamma=gamma, inner_folds=inner_folds,
                        seed=derived_seed(seed, "svm_is", fold), threads=threads)
@@ -95,7 +97,7 @@ def cross_svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[
                      threads: int = 1) -> SvmIsFit:
     """The cross-corpus SVM-IS: trained on every utterance of `source`, predicting every utterance of the others."""
     folds = {domain: read_folds(path) for domain, path in folds_paths.items()}
-    train = all_ids(folds, [source])
+    train = svm_utterances(SvmJob(CROSS_SVM_IS, "", None, (source,)), folds)["train"]
     features, meta = read_rows(is10_paths, train)
     model = fit_svm_is(features, meta["emotion"].to_numpy(), C=settings["C"], gamma=settings["gamma"],
                        inner_folds=settings["inner_folds"], seed=derived_seed(seed, "cross_svm_is", source),

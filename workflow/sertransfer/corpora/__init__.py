@@ -8,9 +8,8 @@ from sertransfer.corpora.base import MANIFEST_COLUMNS, BadAudioError, CorpusRoot
 from sertransfer.corpora.pattern import CorpusPatternError, PatternCorpus
 from sertransfer.corpora.table import CorpusTableError, TableCorpus
 
+#: The six corpora's specs, in vocabulary.CORPUS_LAYOUTS's order (tests/test_corpora.py: the same keys).
 CORPORA: dict[str, CorpusSpec] = {m.CORPUS.key: m.CORPUS for m in (afew, emodb, emovo, enterface, iemocap, rml)}
-#: Formats besides the six layouts.
-TABLE_FORMATS = ("table", "audformat", "pattern")
 
 
 def get_corpus(key: str) -> CorpusSpec:
@@ -47,6 +46,6 @@ def display_name(domain: str) -> str:
     return CORPORA[domain].display_name if domain in CORPORA else domain
 
 
-__all__ = ["CORPORA", "MANIFEST_COLUMNS", "TABLE_FORMATS", "BadAudioError", "CorpusPatternError", "CorpusRootError",
+__all__ = ["CORPORA", "MANIFEST_COLUMNS", "BadAudioError", "CorpusPatternError", "CorpusRootError",
            "CorpusSpec", "CorpusTableError", "IngestResult", "PatternCorpus", "TableCorpus", "corpus_format",
            "corpus_spec", "display_name", "get_corpus", "ingest"]

@@ -83,11 +83,6 @@ class Layout:
         """Real number of speakers (the cap)."""
         return len(self.speakers)
 
-    @property
-    def max_items(self) -> int | None:
-        """Real number of distinct utterances per speaker and label (None = unbounded)."""
-        return None if self.items is None else len(self.items)
-
 
 def select_speakers(layout: Layout, count: int) -> list[SpeakerSpec]:
     """The first `count` speakers in priority order (capped), returned in canonical order."""

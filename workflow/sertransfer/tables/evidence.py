@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.folds import derived_seed
 from sertransfer.metrics import GROUP_COLUMNS
+from sertransfer.seeds import derived_seed
 from sertransfer.statistics import (
     bootstrap_uar_interval,
     fold_size_ratio,

@@ -1,9 +1,11 @@
-"""Booktabs LaTeX rendering shared by every table."""
+"""Booktabs LaTeX rendering shared by every table: escaping, the paper's number style, header cells."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+
+import pandas as pd
 
 _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -40,3 +42,32 @@ def booktabs(header: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], col
             lines.append(r"\midrule")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
+
+
+def multicolumn(span: int, text: str) -> str:
+    """A centred header cell spanning `span` columns."""
+    return rf"\multicolumn{{{span}}}{{c}}{{{text}}}"
+
+
+def cmidrules(first_column: int, spans: Sequence[int]) -> str:
+    """`\\cmidrule`s under consecutive groups of `spans` columns starting at `first_column` (1-based)."""
+    rules, start = [], first_column
+    for span in spans:
+        rules.append(rf"\cmidrule(lr){{{start}-{start + span - 1}}}")
+        start += span
+    return "".join(rules) + " "
+
+
+def scenario_header(frame: pd.DataFrame, title: str, second: str) -> tuple[list[list[str]], list[str], dict]:
+    """The three header rows shared by Tables 3 and 4: title over all columns, scenarios, approaches.
+
+    Returns the header, the scenarios and each scenario's approaches, in the frame's order.
+    """
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    approaches = {s: list(dict.fromkeys(frame.loc[frame["scenario"] == s, "approach"])) for s in scenarios}
+    spans = [len(approaches[s]) for s in scenarios]
+    width = sum(spans)
+    header = [["", "" if second != "TT" else "UAR", multicolumn(width, title)],
+              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
+              [cmidrules(3, spans) + "Target", second, *(a for s in scenarios for a in approaches[s])]]
+    return header, scenarios, approaches

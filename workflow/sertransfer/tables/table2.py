@@ -9,12 +9,11 @@ import pandas as pd
 
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape
-from sertransfer.tables.paper import read_reported
+from sertransfer.tables.paper import compare_with_paper, read_reported
 from sertransfer.tables.uars import (
     TEST,
     Configuration,
     MetricsPaths,
-    compare_with_paper,
     display_name,
     ordered_domains,
     pooled,

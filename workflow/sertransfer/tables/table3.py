@@ -13,16 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
-from sertransfer.tables.latex import booktabs, escape, paper_number
-from sertransfer.tables.paper import read_reported
+from sertransfer.tables.latex import booktabs, escape, paper_number, scenario_header
+from sertransfer.tables.paper import compare_with_paper, read_reported
 from sertransfer.tables.uars import (
     TEST,
     MetricsPaths,
-    compare_with_paper,
     display_name,
     ordered_domains,
     relative_gain,
-    scenario_header,
     target_only,
     transfer,
     write_outputs,

@@ -20,17 +20,15 @@ import pandas as pd
 
 from sertransfer.statistics import adjust
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
-from sertransfer.tables.latex import booktabs, escape
-from sertransfer.tables.paper import domain_of_dataset, read_reported
+from sertransfer.tables.latex import booktabs, escape, scenario_header
+from sertransfer.tables.paper import compare_with_paper, domain_of_dataset, read_reported
 from sertransfer.tables.uars import (
     TEST,
     Configuration,
     MetricsPaths,
     ablation_included,
-    compare_with_paper,
     display_name,
     ordered_domains,
-    scenario_header,
     transfer,
     write_outputs,
 )

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
-from sertransfer.tables.latex import booktabs, escape, paper_number
-from sertransfer.tables.paper import read_reported
+from sertransfer.tables.latex import booktabs, escape, multicolumn, paper_number
+from sertransfer.tables.paper import compare_with_paper, read_reported
 from sertransfer.tables.table4 import table4_configurations
 from sertransfer.tables.uars import (
     SELECTION,
@@ -27,9 +27,7 @@ from sertransfer.tables.uars import (
     Configuration,
     MetricsPaths,
     adaptive_svm,
-    compare_with_paper,
     display_name,
-    multicolumn,
     ordered_domains,
     relative_gain,
     write_outputs,

@@ -1,14 +1,13 @@
 """The metrics tables (`results/metrics/*.csv`) as table cells: fold UARs, means, checks, comparisons.
 
 Shared by Tables 2-5: one way to name a configuration, look up its fold UARs, refuse missing or
-inconsistent metrics with a message naming them, order the domains as the paper does, and compare
-reproduced cells with the paper's.
+inconsistent metrics with a message naming them, and order the domains as the paper does. LaTeX
+helpers live in `tables.latex`, the comparison with the paper's numbers in `tables.paper`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,9 @@ import pandas as pd
 from sertransfer import atomic, vocabulary
 from sertransfer.corpora import display_name as corpus_display_name
 from sertransfer.predictions import SELECTION, TEST, VALIDATION  # noqa: F401  (the tables import the split names here)
-from sertransfer.tables.paper import to_float
 
 #: Identifier columns of the metrics table (strings; empty where not applicable).
 STRING_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
-#: Markers of a cell against its reference, as printed by the paper (`↓` is printed but undefined there).
-MARKERS = "↑↓•"
 
 
 class MissingMetricsError(LookupError):
@@ -197,64 +193,9 @@ def ablation_included(domains: Sequence[str], ablation: bool) -> bool:
     return bool(ablation) and len(domains) > 2
 
 
-def multicolumn(span: int, text: str) -> str:
-    """A centred header cell spanning `span` columns."""
-    return rf"\multicolumn{{{span}}}{{c}}{{{text}}}"
-
-
-def cmidrules(first_column: int, spans: Sequence[int]) -> str:
-    """`\\cmidrule`s under consecutive groups of `spans` columns starting at `first_column` (1-based)."""
-    rules, start = [], first_column
-    for span in spans:
-        rules.append(rf"\cmidrule(lr){{{start}-{start + span - 1}}}")
-        start += span
-    return "".join(rules) + " "
-
-
-def reported_marker(text: str) -> str:
-    """The marker printed after a reported number ('.725↑' -> '↑')."""
-    return "".join(ch for ch in text.strip() if ch in MARKERS)
-
-
-def compare_with_paper(reported: pd.DataFrame, key_columns: Sequence[str], value_columns: Sequence[str],
-                       reproduced: Mapping[tuple, float], markers: Mapping[tuple, str] | None = None) -> pd.DataFrame:
-    """Reported vs reproduced for every cell the paper has and this run reproduced (key: keys + column)."""
-    rows = []
-    for record in reported.to_dict("records"):
-        keys = {column: record[column] for column in key_columns}
-        for column in value_columns:
-            text, key = str(record.get(column, "")), (*keys.values(), column)
-            if math.isnan(to_float(text)) or key not in reproduced:
-                continue
-            value, paper = reproduced[key], to_float(text)
-            row = {**keys, "column": column, "reported": paper, "reproduced": value, "difference": value - paper}
-            if markers is not None:
-                row.update(reported_marker=reported_marker(text), reproduced_marker=markers[key])
-            rows.append(row)
-    columns = [*key_columns, "column", "reported", "reproduced", "difference"]
-    if markers is not None:
-        columns += ["reported_marker", "reproduced_marker"]
-    return pd.DataFrame(rows, columns=columns)
-
-
 def write_outputs(table: pd.DataFrame, tex: str, comparison: pd.DataFrame, csv_path: str | Path,
                   tex_path: str | Path, comparison_path: str | Path) -> None:
     """Write a table's CSV, LaTeX and comparison with the paper, each atomically."""
     atomic.write_text(comparison_path, comparison.to_csv(index=False))
     atomic.write_text(tex_path, tex)
     atomic.write_text(csv_path, table.to_csv(index=False))
-
-
-def scenario_header(frame: pd.DataFrame, title: str, second: str) -> tuple[list[list[str]], list[str], dict]:
-    """The three header rows shared by Tables 3 and 4: title over all columns, scenarios, approaches.
-
-    Returns the header, the scenarios and each scenario's approaches, in the frame's order.
-    """
-    scenarios = list(dict.fromkeys(frame["scenario"]))
-    approaches = {s: list(dict.fromkeys(frame.loc[frame["scenario"] == s, "approach"])) for s in scenarios}
-    spans = [len(approaches[s]) for s in scenarios]
-    width = sum(spans)
-    header = [["", "" if second != "TT" else "UAR", multicolumn(width, title)],
-              [cmidrules(3, [width]), "", *(multicolumn(span, s) for s, span in zip(scenarios, spans))],
-              [cmidrules(3, spans) + "Target", second, *(a for s in scenarios for a in approaches[s])]]
-    return header, scenarios, approaches
