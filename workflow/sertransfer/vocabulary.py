@@ -1,10 +1,9 @@
-"""The experiment vocabulary: experiment groups, where their predictions live, and pretraining set ids.
+"""The vocabulary: experiment groups, artifact paths, corpus layouts and formats, pretraining set ids.
 
-The one home of these names: the plan, the jobs, the baselines, the metrics, the tables and the
-workflow's rules (wildcard constraints, `common.smk`) import them. Names and path patterns only: what
-works on the plan (which files belong to which group, `plan.group_predictions`) lives in `plan.py`.
-Adding an experiment group is a new name in `GROUPS` and its files in `plan.group_predictions`, plus the
-rule that writes those files (docs/design.md §11).
+The one home of these names: the plan, the jobs, the baselines, the metrics, the audit, the tables, the
+landing page, the config checks, the command line and the workflow's rules (wildcard constraints,
+`common.smk`) import them. Names and path patterns only: what works on the plan (which files belong to
+which group, `plan.group_predictions`) lives in `plan.py`. Adding an experiment group: docs/design.md §11.
 """
 
 from __future__ import annotations
