@@ -357,3 +357,13 @@ def test_plain_copy_is_the_same_function_in_keras_layers_only(paper_model, tmp_p
     expected = fused(x, training=False).numpy()
     assert np.allclose(loaded(x, training=False).numpy(), expected, atol=1e-5)
     assert not np.allclose(expected[0], expected[1], atol=1e-3)
+    if standardize:   # the export's two files from the fused network: the plain one, and ONNX for ONNX Runtime
+        import onnxruntime
+
+        from sertransfer.export import write_export
+
+        write_export(fused, model, {"target": "t"}, tmp_path / "export")
+        session = onnxruntime.InferenceSession(str(tmp_path / "export" / "model.onnx"))
+        assert np.allclose(session.run(None, {session.get_inputs()[0].name: x})[0], expected, atol=1e-5)
+        exported = keras.saving.load_model(tmp_path / "export" / "model.keras", safe_mode=True)
+        assert np.allclose(exported(x, training=False).numpy(), expected, atol=1e-5)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 
 from sertransfer import atomic
@@ -150,6 +151,7 @@ def write_export(network: keras.Model, model: Mapping, card: Mapping, directory:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     portable = plain_copy(network, model)
+    portable(np.zeros((1, *portable.input_shape[1:]), np.float32), training=False)   # ONNX export needs one call
     with atomic.atomic_path(directory / MODEL_NAME) as temporary:
         portable.save(temporary)
     with atomic.atomic_path(directory / ONNX_NAME) as temporary:

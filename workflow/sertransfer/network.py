@@ -149,7 +149,7 @@ def plain_copy(network: keras.Model, model: Mapping) -> keras.Model:
     """The same function with the same weights as plain Keras layers only (loadable without this package).
 
     Built with the `layers` execution from the `model:` block the network was built from; its `standardize`
-    layer, if any, becomes a Keras `Normalization` with the same per-position mean and variance (scale**2).
+    layer, if any, becomes the same per-position map, x / scale - mean / scale, as a DepthwiseConv1D.
     Inference only: dropout is inactive outside training in both.
     """
     architecture, input_length = network.name, int(network.input_shape[1])
@@ -160,7 +160,11 @@ def plain_copy(network: keras.Model, model: Mapping) -> keras.Model:
             plain.get_layer(name).set_weights(network.get_layer(name).get_weights())
     if STANDARDIZE_LAYER not in {layer.name for layer in network.layers}:
         return plain
-    mean, scale = network.get_layer(STANDARDIZE_LAYER).get_weights()
+    mean, scale = network.get_layer(STANDARDIZE_LAYER).get_weights()   # (length, 1) each
     inputs = keras.Input(shape=(input_length, 1), name="waveform")
-    standardized = layers.Normalization(axis=(1, 2), mean=mean, variance=np.square(scale), name=STANDARDIZE_LAYER)
-    return keras.Model(inputs, plain(standardized(inputs)), name=architecture)
+    # (x - mean) / scale per position: an affine map per channel once positions are channels (exports to ONNX)
+    positions = layers.Reshape((1, input_length), name="positions_as_channels")(inputs)
+    affine = layers.DepthwiseConv1D(1, name=STANDARDIZE_LAYER)
+    standardized = layers.Reshape((input_length, 1), name="channels_as_positions")(affine(positions))
+    affine.set_weights([(1.0 / scale).reshape(1, input_length, 1), (-mean / scale).reshape(input_length)])
+    return keras.Model(inputs, plain(standardized), name=architecture)
