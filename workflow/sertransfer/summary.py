@@ -9,7 +9,8 @@ import pandas as pd
 from sertransfer.tables.latex import paper_number
 
 #: The outputs a finished run points to, in the order it lists them.
-OUTPUTS = (("Tables 1-5 (CSV, LaTeX, vs the paper)", "results/tables"), ("Figures", "results/figures"),
+OUTPUTS = (("What the run found (open this first)", "results/summary.html"),
+           ("Tables 1-5 (CSV, LaTeX, vs the paper)", "results/tables"), ("Figures", "results/figures"),
            ("Report", "results/report.html"), ("Protocol audit", "results/audit/protocol.csv"),
            ("Exported models (sertransfer predict)", "results/export"), ("Metrics", "results/metrics"))
 
