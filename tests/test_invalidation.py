@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 #: After Table 5, a dry run lists the export checkpoint and every export as possible reruns (it cannot know
 #: the checkpoint's result); a real run retrains an export only when its chosen configuration changed.
 EXPORTS = {"export_choices", "export_model"}
-DOWNSTREAM = re.compile(r"collect_metrics|audit_predictions|table[2-5]|figure_\w+|report\w*|all|export_\w+")
+#: The landing page (rule summary) names the config's digest, so any config edit rewrites it (a second).
+LANDING = {"summary"}
+DOWNSTREAM = re.compile(r"collect_metrics|audit_predictions|table[2-5]|figure_\w+|report\w*|summary|all|export_\w+")
 
 
 def dry_run(workdir, config, **edits):
@@ -62,7 +64,7 @@ def test_waveform_length_reruns_features_and_training_only(finished):
 
 #: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the UAR-with-CI figure, the report.
 ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "audit_predictions", "table5", "figure_uar_intervals", "report", "all",
-                   *EXPORTS}
+                   *EXPORTS, *LANDING}
 
 
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
@@ -74,7 +76,7 @@ def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
 def test_corrected_test_reruns_only_the_tables_that_compare(finished):
     jobs = dry_run(*finished, evaluate__test="corrected_t")
     assert set(jobs) == {"table3", "table4", "table5", "figure_table3_gains", "figure_table4", "report", "all",
-                         *EXPORTS}, jobs
+                         *EXPORTS, *LANDING}, jobs
 
 
 def test_an_unchanged_choice_does_not_retrain_the_exports(finished_copy):
@@ -98,7 +100,7 @@ def test_bootstrap_resamples_rerun_metrics_not_training(finished):
 
 def test_alpha_reruns_only_table4_and_its_figures(finished):
     jobs = dry_run(*finished, evaluate__alpha=0.01)
-    assert set(jobs) == {"table4", "figure_table4", "report", "all"}, jobs
+    assert set(jobs) == {"table4", "figure_table4", "report", "all", *LANDING}, jobs
 
 
 def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):

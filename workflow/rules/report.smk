@@ -2,8 +2,9 @@
 # curves, then the HTML report. Every figure is marked for the report (captions in workflow/report/).
 
 
-# The report job only reads the finished run and runs on the submitting host (no cluster job).
+# The landing page and the report only read the finished run and run on the submitting host (no cluster job).
 localrules:
+    summary,
     report,
 
 
