@@ -51,7 +51,7 @@ class RunFiles:
 
     def table(self, name: str) -> pd.DataFrame:
         """`results/tables/<name>.csv` of the run."""
-        return pd.read_csv(self.workdir / vocabulary.TABLES_DIR / f"{name}.csv", keep_default_na=True)
+        return pd.read_csv(self.workdir / vocabulary.TABLES_DIR / f"{name}.csv")
 
     def csv(self, path: str) -> pd.DataFrame:
         """Any CSV of the run by its path."""
@@ -253,7 +253,7 @@ def audit_block(files: RunFiles, link: Linker) -> str:
 def machine_of(workdir: Path) -> str:
     """The machines the run's training histories record (CPU, ISA, TensorFlow, threads), or 'not recorded'."""
     machines = set()
-    for path in sorted((workdir / "results" / "histories").rglob("*.json"))[:200]:
+    for path in sorted((workdir / vocabulary.HISTORIES_DIR).rglob("*.json")):
         machine = json.loads(path.read_text()).get("machine")
         if machine:
             machines.add(f"{machine.get('cpu', '?')}, TensorFlow {machine.get('tensorflow', '?')}, "
