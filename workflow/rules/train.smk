@@ -37,7 +37,7 @@ rule finetune:
         predictions=directory(finetune_dir("predictions", "{pretrain_set}")),
         histories=directory(finetune_dir("histories", "{pretrain_set}")),
     log:
-        "logs/finetune/{pretrain_set}.log",
+        FINETUNE_LOG,
     benchmark:
         "logs/benchmarks/finetune/{pretrain_set}.tsv"
     conda:

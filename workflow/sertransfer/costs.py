@@ -1,12 +1,14 @@
-"""Wall and CPU time per stage of a run, from its jobs' Snakemake benchmark files (`logs/benchmarks/**.tsv`)."""
+"""A run's costs: wall and CPU time per stage (its jobs' Snakemake benchmark files), seconds per fine-tuning fit (job logs)."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.vocabulary import BENCHMARKS_DIR
+from sertransfer.vocabulary import BENCHMARKS_DIR, FINETUNE_LOG
 
 #: Benchmark folders that hold several rules (features/waveform, baselines/asvm, ...): a stage is two levels.
 GROUPED = ("features", "baselines")
@@ -32,3 +34,43 @@ def stage_costs(workdir: Path) -> list[dict]:
     total = {"rule": "total", "jobs": sum(r["jobs"] for r in rows), "wall_s": round(sum(r["wall_s"] for r in rows), 1),
              "cpu_s": round(sum(r["cpu_s"] for r in rows), 1), "max_rss_mb": max(r["max_rss_mb"] for r in rows)}
     return [*rows, total]
+
+
+_EVENT = re.compile(r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ INFO (?P<message>.*)$")
+_TRAINED = re.compile(r"trained (?P<epochs>\d+) epochs")
+_DONE = re.compile(r"finetune \S+ -> (?P<target>\S+) fold (?P<fold>\d+): (?P<approach>\S+) done$")
+
+
+def finetune_fits(workdir: Path) -> list[dict]:
+    """One row per approach of each fine-tuning unit in the run's job logs: its epochs and wall seconds.
+
+    An approach's seconds run from the previous approach's `done` line to its own (set-up, fit, scoring);
+    a job's first approach counts from the job's start (its benchmark file's time less its wall seconds),
+    so it carries the job's start-up (`first`: True). A1 trains nothing: 0 epochs, its scoring time.
+    """
+    rows = []
+    for log in sorted(Path(workdir).glob(FINETUNE_LOG.format(pretrain_set="*"))):
+        previous = _job_start(Path(workdir), log.stem)
+        first, epochs = True, 0
+        for line in log.read_text().splitlines():
+            event = _EVENT.match(line)
+            if event is None:
+                continue
+            message = event["message"]
+            if trained := _TRAINED.match(message):
+                epochs = int(trained["epochs"])
+            elif done := _DONE.match(message):
+                moment = datetime.strptime(event["time"], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                rows.append({"pretrain_set": log.stem, "target": done["target"], "fold": int(done["fold"]),
+                             "approach": done["approach"], "epochs": epochs, "first": first,
+                             "seconds": None if previous is None else round(moment - previous, 1)})
+                previous, first, epochs = moment, False, 0
+    return rows
+
+
+def _job_start(workdir: Path, pretrain_set: str) -> float | None:
+    """When a fine-tuning job started (its benchmark file's time less its wall seconds), or None if unknown."""
+    benchmark = workdir / BENCHMARKS_DIR / "finetune" / f"{pretrain_set}.tsv"
+    if not benchmark.is_file():
+        return None
+    return benchmark.stat().st_mtime - float(pd.read_csv(benchmark, sep="\t")["s"].iloc[0])

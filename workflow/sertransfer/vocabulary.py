@@ -60,6 +60,7 @@ SUMMARY_RST = "results/summary.rst"       # the same, as the report's front page
 REPORT_HTML = "results/report.html"
 BENCHMARKS_DIR = "logs/benchmarks"
 HISTORIES_DIR = "results/histories"        # every training job's history JSON (it records the machine)
+FINETUNE_LOG = "logs/finetune/{pretrain_set}.log"   # one fine-tuning job's log: a line as each approach is done
 
 #: A pretraining set id, as the `pretrain_set` wildcard matches it.
 SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?(-r[1-9]\d*)?"
