@@ -19,6 +19,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+
 from common import write_rows
 from sertransfer.costs import finetune_fits, stage_costs
 

@@ -1,4 +1,4 @@
-"""A run's costs: wall and CPU time per stage (its jobs' Snakemake benchmark files), seconds per fine-tuning fit (job logs)."""
+"""A run's costs: wall and CPU time per stage (benchmark files) and seconds per fine-tuning fit (job logs)."""
 
 from __future__ import annotations
 
