@@ -11,8 +11,10 @@ from scipy import stats
 from sertransfer.statistics import (
     adjust,
     bootstrap_uar_interval,
+    class_codes,
     corrected_repeated_t,
     corrected_resampled_t,
+    fold_mean_uar,
     fold_size_ratio,
     fold_test,
     holm,
@@ -155,6 +157,31 @@ def test_paired_difference_interval():
     assert again == bootstrap_uar_interval(true, good, LABELS, resamples=200, confidence=0.95, seed=7)  # seeded
 
 
+def test_interval_with_folds_is_of_the_mean_of_fold_uars_the_tables_print():
+    """Speaker folds differ in size: a small fold that is predicted well and a large one predicted badly have a mean
+    of fold UARs far above the UAR over all utterances; the interval must be the printed number's."""
+    rng = np.random.default_rng(4)
+    small_true, small_pred = simulated_classifier(rng, 45, {"anger": 0.9, "fear": 0.85, "sadness": 0.9})
+    large_true, large_pred = simulated_classifier(rng, 300, {"anger": 0.45, "fear": 0.4, "sadness": 0.5})
+    true, pred = small_true + large_true, small_pred + large_pred
+    folds = np.array([0] * 45 + [1] * 300)
+    per_fold = [scores(small_true, small_pred, LABELS).uar, scores(large_true, large_pred, LABELS).uar]
+    codes = [class_codes(values, LABELS) for values in (true, pred)]
+    assert fold_mean_uar(*codes, folds, len(LABELS)) == pytest.approx(np.mean(per_fold))
+    pooled = scores(true, pred, LABELS).uar
+    assert np.mean(per_fold) - pooled > 0.1                   # two different numbers
+    low, high = bootstrap_uar_interval(true, pred, LABELS, resamples=500, confidence=0.95, seed=1, folds=folds)
+    assert low <= np.mean(per_fold) <= high and not low <= pooled <= high
+    old_low, old_high = bootstrap_uar_interval(true, pred, LABELS, resamples=500, confidence=0.95, seed=1)
+    assert old_low <= pooled <= old_high and not old_low <= np.mean(per_fold) <= old_high   # the interval it replaces
+    bad = [label if rng.random() < 0.3 else "anger" for label in true]
+    difference, d_low, d_high = paired_bootstrap_difference(true, pred, bad, LABELS, resamples=300, confidence=0.95,
+                                                            seed=2, folds=folds)
+    by_fold = [scores(true[i:j], pred[i:j], LABELS).uar - scores(true[i:j], bad[i:j], LABELS).uar
+               for i, j in ((0, 45), (45, 345))]
+    assert difference == pytest.approx(np.mean(by_fold)) and d_low <= difference <= d_high
+
+
 def test_metrics_tables_from_predictions():
     import pandas as pd
 
@@ -181,3 +208,4 @@ def test_metrics_tables_from_predictions():
     pooled = pooled_metrics(unrestricted, labels, resamples=200, confidence=0.9, seed=0)
     assert len(pooled) == 1 and pooled["n"].iloc[0] == 24 and pooled["n_folds"].iloc[0] == 2
     assert pooled["uar_ci_low"].iloc[0] <= 0.5 <= pooled["uar_ci_high"].iloc[0]
+    assert pooled["fold_mean_uar"].iloc[0] == pytest.approx(folds["uar"].mean())

@@ -68,7 +68,8 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     assert {"uar", "wa", "macro_f1", "n"} <= set(fold_metrics.columns)
     pooled = pd.read_csv(workdir / "results" / "metrics" / "tt_pooled.csv", keep_default_na=False, na_values=[""])
     test_rows = pooled[pooled["split"] == "test"]
-    assert test_rows["uar_ci_low"].notna().all() and (test_rows["uar_ci_low"] <= test_rows["uar"]).all()
+    assert test_rows["uar_ci_low"].notna().all() and (test_rows["uar_ci_low"] <= test_rows["fold_mean_uar"]).all()
+    assert (test_rows["fold_mean_uar"] <= test_rows["uar_ci_high"]).all()
     table4 = pd.read_csv(workdir / "results" / "tables" / "table4.csv", keep_default_na=False)
     ablated = table4[table4["excluded"] != ""]
     assert set(ablated["test"]) == {"paired_t"} and set(ablated["correction"]) == {"none"}

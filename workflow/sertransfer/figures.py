@@ -392,8 +392,8 @@ def uar_intervals(evidence: Evidence, domains: Sequence[str], scenarios: Sequenc
                   statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Per target: TT, the S1 and S2 approach chosen per run on held-out data, SVM-IS and A-SVM, with UAR CIs.
 
-    UAR is over the utterances of all test folds, the interval its bootstrap CI (collect_metrics); for a
-    scenario's nested choice, over each run's test fold predicted by the approach chosen for that run.
+    UAR is the mean of the test folds' UARs (first seed), the interval its bootstrap CI (collect_metrics); for a
+    scenario's nested choice, of each run's test fold predicted by the approach chosen for that run.
     """
     rows = []
     for target in ordered_domains(domains):
@@ -428,16 +428,17 @@ def plot_uar_intervals(rows: pd.DataFrame, confidence: float, path: str | Path) 
         ax = figure.add_subplot(lines, columns, index + 1)
         frame = rows[rows["domain"] == target].reset_index(drop=True)
         y = np.arange(len(frame))[::-1]
-        low = (frame["pooled_uar"] - frame["uar_ci_low"]).clip(lower=0).fillna(0)
-        high = (frame["uar_ci_high"] - frame["pooled_uar"]).clip(lower=0).fillna(0)
-        ax.errorbar(frame["pooled_uar"], y, xerr=[low, high], fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=3,
+        low = (frame["fold_mean_uar"] - frame["uar_ci_low"]).clip(lower=0).fillna(0)
+        high = (frame["uar_ci_high"] - frame["fold_mean_uar"]).clip(lower=0).fillna(0)
+        ax.errorbar(frame["fold_mean_uar"], y, xerr=[low, high], fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=3,
                     markersize=4)
         ax.set_yticks(y, frame["system"], fontsize=6)
         ax.set_xlim(0, 1)
         ax.tick_params(axis="x", labelsize=6)
         ax.set_title(frame["dataset"].iloc[0], fontsize=8)
         ax.grid(axis="x", linewidth=0.3)
-    figure.suptitle(f"UAR over all test folds with its {confidence:.0%} bootstrap confidence interval", fontsize=9)
+    figure.suptitle(f"UAR (mean over the test folds) with its {confidence:.0%} bootstrap confidence interval",
+                    fontsize=9)
     save_figure(figure, path)
 
 

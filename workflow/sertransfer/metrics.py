@@ -16,7 +16,7 @@ import pandas as pd
 
 from sertransfer.predictions import probability_column
 from sertransfer.seeds import derived_seed
-from sertransfer.statistics import bootstrap_uar_interval, scores
+from sertransfer.statistics import bootstrap_uar_interval, class_codes, fold_mean_uar, scores
 
 #: Columns identifying an evaluated configuration (and where) in the metrics tables.
 GROUP_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
@@ -76,7 +76,8 @@ def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence
     """Metrics of each configuration and seed repeat over all its folds' utterances, with a bootstrap CI of UAR.
 
     One row per (configuration, repeat): each repeat is a complete set of test predictions, so the
-    bootstrap resamples utterances that each occur once.
+    bootstrap resamples utterances that each occur once. `uar` is over all utterances; `fold_mean_uar`
+    is the mean of the fold UARs (what the tables print), and the interval is that number's.
     """
     rows = []
     keys = [*GROUP_COLUMNS, "repeat"]
@@ -84,10 +85,16 @@ def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence
         ident = dict(zip(keys, key))
         labels = domain_labels[ident["domain"]]
         result = scores(frame["true"], frame["pred"], labels)
+        folds = frame["fold"].to_numpy()
+        fold_mean = float(fold_mean_uar(class_codes(frame["true"], labels), class_codes(frame["pred"], labels),
+                                        folds, len(labels)))
         low = high = float("nan")
         if ident["split"] == "test":
             low, high = bootstrap_uar_interval(frame["true"], frame["pred"], labels, resamples=resamples,
-                                               confidence=confidence, seed=derived_seed(seed, "bootstrap", *key))
+                                               confidence=confidence, seed=derived_seed(seed, "bootstrap", *key),
+                                               folds=folds)
         rows.append({**ident, "n_folds": int(frame["fold"].nunique()), "n": result.n, "uar": result.uar,
-                     "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa, "macro_f1": result.macro_f1})
-    return pd.DataFrame(rows, columns=[*keys, "n_folds", "n", "uar", "uar_ci_low", "uar_ci_high", "wa", "macro_f1"])
+                     "fold_mean_uar": fold_mean, "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa,
+                     "macro_f1": result.macro_f1})
+    return pd.DataFrame(rows, columns=[*keys, "n_folds", "n", "uar", "fold_mean_uar", "uar_ci_low", "uar_ci_high",
+                                       "wa", "macro_f1"])

@@ -73,34 +73,63 @@ def scores(true: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> S
     return Scores(len(t), float(uar_of_codes(t, p, len(labels))), float(np.mean(t == p)), float(np.mean(f1)))
 
 
+def fold_mean_uar(true: np.ndarray, pred: np.ndarray, folds: np.ndarray, n_classes: int) -> np.ndarray | float:
+    """The mean over folds of each fold's UAR, as the tables report it (vectorised over leading axes).
+
+    A fold without utterances (possible in a bootstrap resample) is left out of the mean.
+    """
+    true, pred, folds = np.asarray(true), np.asarray(pred), np.asarray(folds)
+    per_fold = [uar_of_codes(np.where(folds == fold, true, -1), pred, n_classes) for fold in np.unique(folds)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no fold left, NaN
+        return np.nanmean(np.stack(per_fold), axis=0)
+
+
 def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Sequence[str], *, resamples: int,
-                           confidence: float, seed: int) -> tuple[float, float]:
-    """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances."""
+                           confidence: float, seed: int, folds: Sequence[int] | None = None) -> tuple[float, float]:
+    """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances.
+
+    With `folds` (each utterance's test fold), of the mean of the fold UARs, the number the tables print;
+    without, of the UAR over all utterances. The two differ when folds differ in size (speaker folds).
+    """
     t, p = class_codes(true, labels), class_codes(pred, labels)
     if len(t) < 2:
         return float("nan"), float("nan")
+    n = len(labels)
+    if folds is None:
+        def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, axis: int = -1) -> np.ndarray:
+            return uar_of_codes(np.moveaxis(true_codes, axis, -1), np.moveaxis(pred_codes, axis, -1), n)
 
-    def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, axis: int = -1) -> np.ndarray:
-        return uar_of_codes(np.moveaxis(true_codes, axis, -1), np.moveaxis(pred_codes, axis, -1), len(labels))
+        return _interval((t, p), statistic, resamples, confidence, seed)
 
-    return _interval((t, p), statistic, resamples, confidence, seed)
+    def fold_statistic(true_codes: np.ndarray, pred_codes: np.ndarray, fold_ids: np.ndarray,
+                       axis: int = -1) -> np.ndarray:
+        return fold_mean_uar(*(np.moveaxis(x, axis, -1) for x in (true_codes, pred_codes, fold_ids)), n)
+
+    return _interval((t, p, np.asarray(folds)), fold_statistic, resamples, confidence, seed)
 
 
 def paired_bootstrap_difference(true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],
                                 labels: Sequence[str], *, resamples: int, confidence: float,
-                                seed: int) -> tuple[float, float, float]:
-    """UAR(a) - UAR(b) on the same utterances and its paired bootstrap (BCa) confidence interval."""
+                                seed: int, folds: Sequence[int] | None = None) -> tuple[float, float, float]:
+    """UAR(a) - UAR(b) on the same utterances and its paired bootstrap (BCa) confidence interval.
+
+    With `folds`, the UARs are means of fold UARs (the tables' numbers), otherwise over all utterances.
+    """
     t, a, b = (class_codes(v, labels) for v in (true, pred_a, pred_b))
     n = len(labels)
-    difference = float(uar_of_codes(t, a, n) - uar_of_codes(t, b, n))
+    f = np.zeros(len(t), dtype=np.int64) if folds is None else np.asarray(folds)
+    difference = float(fold_mean_uar(t, a, f, n) - fold_mean_uar(t, b, f, n))
     if len(t) < 2:
         return difference, float("nan"), float("nan")
 
-    def statistic(true_codes: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, axis: int = -1) -> np.ndarray:
-        true_codes, a_codes, b_codes = (np.moveaxis(x, axis, -1) for x in (true_codes, a_codes, b_codes))
-        return uar_of_codes(true_codes, a_codes, n) - uar_of_codes(true_codes, b_codes, n)
+    def statistic(true_codes: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, fold_ids: np.ndarray,
+                  axis: int = -1) -> np.ndarray:
+        true_codes, a_codes, b_codes, fold_ids = (np.moveaxis(x, axis, -1)
+                                                  for x in (true_codes, a_codes, b_codes, fold_ids))
+        return fold_mean_uar(true_codes, a_codes, fold_ids, n) - fold_mean_uar(true_codes, b_codes, fold_ids, n)
 
-    return (difference, *_interval((t, a, b), statistic, resamples, confidence, seed))
+    return (difference, *_interval((t, a, b, f), statistic, resamples, confidence, seed))
 
 
 def _interval(data: tuple[np.ndarray, ...], statistic, resamples: int, confidence: float,

@@ -20,6 +20,8 @@ from sertransfer.metrics import GROUP_COLUMNS
 from sertransfer.seeds import derived_seed
 from sertransfer.statistics import (
     bootstrap_uar_interval,
+    class_codes,
+    fold_mean_uar,
     fold_size_ratio,
     fold_test,
     paired_bootstrap_difference,
@@ -133,13 +135,15 @@ class Evidence(FoldUARs):
                 self._utterances[_cell(dict(zip(GROUP_COLUMNS, key)))] = rows.set_index("utterance_id")
 
     def pooled(self, cell: Cell) -> dict:
-        """The cell's metrics over the utterances of all its folds: UAR (`pooled_uar`), its CI, WA, macro-F1.
+        """The cell's metrics over the utterances of all its folds (first seed): UAR (`pooled_uar`), the mean of
+        the fold UARs and its CI, WA, macro-F1.
 
         NaNs when the pooled metrics were not given.
         """
         row = self._pooled.get(cell, {})
         return {"pooled_uar": float(row.get("uar", math.nan)),
-                **{key: float(row.get(key, math.nan)) for key in ("uar_ci_low", "uar_ci_high", "wa", "macro_f1")}}
+                **{key: float(row.get(key, math.nan))
+                   for key in ("fold_mean_uar", "uar_ci_low", "uar_ci_high", "wa", "macro_f1")}}
 
     def nested_choice(self, candidates: Sequence[Configuration], domain: str) -> NestedChoice | None:
         """Per run k, the candidate with the best UAR on run k's selection split, scored on run k's test fold.
@@ -195,7 +199,8 @@ class Evidence(FoldUARs):
                 seed = derived_seed(statistics.seed, "difference", *key, *_key(reference[0], domain, reference[2]))
                 _, low, high = paired_bootstrap_difference(
                     mine.loc[common, "true"], mine.loc[common, "pred"], theirs.loc[common, "pred"], labels,
-                    resamples=statistics.resamples, confidence=statistics.confidence, seed=seed)
+                    resamples=statistics.resamples, confidence=statistics.confidence, seed=seed,
+                    folds=mine.loc[common, "fold"].to_numpy())
         return {"test": tested.test, "statistic": tested.statistic, "p_value": tested.p_value,
                 "difference": difference, "difference_ci_low": low, "difference_ci_high": high}
 
@@ -218,16 +223,19 @@ class Evidence(FoldUARs):
         """A nested choice's UAR over the test utterances of all runs, with its bootstrap CI (first seed)."""
         rows = self._nested_utterances(choice)
         if rows is None or rows.empty:
-            return self.pooled((choice.configuration, choice.domain, TEST)) | {"pooled_uar": math.nan,
-                                                                                "uar_ci_low": math.nan,
-                                                                                "uar_ci_high": math.nan}
+            return self.pooled((choice.configuration, choice.domain, TEST)) | {
+                "pooled_uar": math.nan, "fold_mean_uar": math.nan, "uar_ci_low": math.nan, "uar_ci_high": math.nan}
         labels = sorted(set(rows["true"]))
         result = scores(rows["true"], rows["pred"], labels)
+        folds = rows["fold"].to_numpy()
+        fold_mean = float(fold_mean_uar(class_codes(rows["true"], labels), class_codes(rows["pred"], labels), folds,
+                                        len(labels)))
         low, high = bootstrap_uar_interval(rows["true"], rows["pred"], labels, resamples=statistics.resamples,
                                            confidence=statistics.confidence,
-                                           seed=derived_seed(statistics.seed, "nested", choice.domain, choice.split))
-        return {"pooled_uar": result.uar, "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa,
-                "macro_f1": result.macro_f1}
+                                           seed=derived_seed(statistics.seed, "nested", choice.domain, choice.split),
+                                           folds=folds)
+        return {"pooled_uar": result.uar, "fold_mean_uar": fold_mean, "uar_ci_low": low, "uar_ci_high": high,
+                "wa": result.wa, "macro_f1": result.macro_f1}
 
 
 @dataclass(frozen=True)
