@@ -16,7 +16,7 @@ import pandas as pd
 
 from sertransfer.predictions import probability_column
 from sertransfer.seeds import derived_seed
-from sertransfer.statistics import bootstrap_uar_interval, class_codes, fold_mean_uar, scores
+from sertransfer.statistics import bootstrap_uar_interval, mean_fold_uar, scores
 
 #: Columns identifying an evaluated configuration (and where) in the metrics tables.
 GROUP_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
@@ -86,8 +86,7 @@ def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence
         labels = domain_labels[ident["domain"]]
         result = scores(frame["true"], frame["pred"], labels)
         folds = frame["fold"].to_numpy()
-        fold_mean = float(fold_mean_uar(class_codes(frame["true"], labels), class_codes(frame["pred"], labels),
-                                        folds, len(labels)))
+        fold_mean = mean_fold_uar(frame["true"], frame["pred"], labels, folds)
         low = high = float("nan")
         if ident["split"] == "test":
             low, high = bootstrap_uar_interval(frame["true"], frame["pred"], labels, resamples=resamples,

@@ -85,6 +85,11 @@ def fold_mean_uar(true: np.ndarray, pred: np.ndarray, folds: np.ndarray, n_class
         return np.nanmean(np.stack(per_fold), axis=0)
 
 
+def mean_fold_uar(true: Sequence[str], pred: Sequence[str], labels: Sequence[str], folds: Sequence[int]) -> float:
+    """The mean of the fold UARs of class names (each utterance's test fold in `folds`)."""
+    return float(fold_mean_uar(class_codes(true, labels), class_codes(pred, labels), np.asarray(folds), len(labels)))
+
+
 def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Sequence[str], *, resamples: int,
                            confidence: float, seed: int, folds: Sequence[int] | None = None) -> tuple[float, float]:
     """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances.

@@ -20,10 +20,9 @@ from sertransfer.metrics import GROUP_COLUMNS
 from sertransfer.seeds import derived_seed
 from sertransfer.statistics import (
     bootstrap_uar_interval,
-    class_codes,
-    fold_mean_uar,
     fold_size_ratio,
     fold_test,
+    mean_fold_uar,
     paired_bootstrap_difference,
     scores,
 )
@@ -228,8 +227,7 @@ class Evidence(FoldUARs):
         labels = sorted(set(rows["true"]))
         result = scores(rows["true"], rows["pred"], labels)
         folds = rows["fold"].to_numpy()
-        fold_mean = float(fold_mean_uar(class_codes(rows["true"], labels), class_codes(rows["pred"], labels), folds,
-                                        len(labels)))
+        fold_mean = mean_fold_uar(rows["true"], rows["pred"], labels, folds)
         low, high = bootstrap_uar_interval(rows["true"], rows["pred"], labels, resamples=statistics.resamples,
                                            confidence=statistics.confidence,
                                            seed=derived_seed(statistics.seed, "nested", choice.domain, choice.split),
