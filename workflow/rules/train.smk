@@ -39,7 +39,7 @@ rule finetune:
     log:
         FINETUNE_LOG,
     benchmark:
-        "logs/benchmarks/finetune/{pretrain_set}.tsv"
+        FINETUNE_BENCHMARK
     conda:
         TRAIN_ENV
     threads: config["training"]["threads"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sertransfer.vocabulary import BENCHMARKS_DIR, FINETUNE_LOG
+from sertransfer.vocabulary import BENCHMARKS_DIR, FINETUNE_BENCHMARK, FINETUNE_LOG
 
 #: Benchmark folders that hold several rules (features/waveform, baselines/asvm, ...): a stage is two levels.
 GROUPED = ("features", "baselines")
@@ -70,7 +70,7 @@ def finetune_fits(workdir: Path) -> list[dict]:
 
 def _job_start(workdir: Path, pretrain_set: str) -> float | None:
     """When a fine-tuning job started (its benchmark file's time less its wall seconds), or None if unknown."""
-    benchmark = workdir / BENCHMARKS_DIR / "finetune" / f"{pretrain_set}.tsv"
+    benchmark = workdir / FINETUNE_BENCHMARK.format(pretrain_set=pretrain_set)
     if not benchmark.is_file():
         return None
     return benchmark.stat().st_mtime - float(pd.read_csv(benchmark, sep="\t")["s"].iloc[0])

@@ -101,17 +101,12 @@ def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Seq
     if len(t) < 2:
         return float("nan"), float("nan")
     n = len(labels)
-    if folds is None:
-        def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, axis: int = -1) -> np.ndarray:
-            return uar_of_codes(np.moveaxis(true_codes, axis, -1), np.moveaxis(pred_codes, axis, -1), n)
+    f = np.zeros(len(t), dtype=np.int64) if folds is None else np.asarray(folds)
 
-        return _interval((t, p), statistic, resamples, confidence, seed)
-
-    def fold_statistic(true_codes: np.ndarray, pred_codes: np.ndarray, fold_ids: np.ndarray,
-                       axis: int = -1) -> np.ndarray:
+    def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, fold_ids: np.ndarray, axis: int = -1) -> np.ndarray:
         return fold_mean_uar(*(np.moveaxis(x, axis, -1) for x in (true_codes, pred_codes, fold_ids)), n)
 
-    return _interval((t, p, np.asarray(folds)), fold_statistic, resamples, confidence, seed)
+    return _interval((t, p, f), statistic, resamples, confidence, seed)
 
 
 def paired_bootstrap_difference(true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],

@@ -61,6 +61,7 @@ REPORT_HTML = "results/report.html"
 BENCHMARKS_DIR = "logs/benchmarks"
 HISTORIES_DIR = "results/histories"        # every training job's history JSON (it records the machine)
 FINETUNE_LOG = "logs/finetune/{pretrain_set}.log"   # one fine-tuning job's log: a line as each approach is done
+FINETUNE_BENCHMARK = BENCHMARKS_DIR + "/finetune/{pretrain_set}.tsv"   # its Snakemake benchmark file
 
 #: A pretraining set id, as the `pretrain_set` wildcard matches it.
 SET_ID_PATTERN = r"[a-z0-9_]+(-[a-z0-9_]+)*(\+[a-z0-9_]+)?(-k\d+)?(-r[1-9]\d*)?"
