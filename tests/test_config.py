@@ -40,6 +40,7 @@ def test_defaults_are_filled_in():
     (lambda c: c["synthetic"].update(speakers=0), "synthetic.speakers"),
     (lambda c: c.update(sedd=1), "(top level)"),
     (lambda c: c["corpora"]["emodb"].update(sha256="abc"), "corpora.emodb.sha256"),
+    (lambda c: c["corpora"]["emodb"].update(name=""), "corpora.emodb.name"),
 ])
 def test_invalid_value_names_the_key(edit, key):
     config = copy.deepcopy(base_config())

@@ -115,3 +115,11 @@ def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finishe
         module.write_text(original)
     assert jobs.get("asvm") == 6
     assert set(jobs) <= ASVM_DOWNSTREAM, jobs
+
+
+def test_renaming_a_dataset_reruns_only_what_prints_its_name(finished):
+    jobs = dry_run(*finished, corpora__lab__name="Lab (2-s clips)")
+    assert {"table1", "table2", "table3", "table5", "figure_confusion", "figure_learning_curves"} <= set(jobs)
+    assert all(rule.startswith(("table", "figure_")) or rule in {"report", "all", *EXPORTS, *LANDING}
+               for rule in jobs), jobs
+    assert not {"fetch_corpus", "ingest_corpus", "collect_metrics"} & set(jobs), jobs

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import REPO, SHARED, SIX, write_tone
 from sertransfer.config import ConfigError, validate_config
-from sertransfer.corpora import BadAudioError, CorpusRootError, corpus_spec, ingest
+from sertransfer.corpora import BadAudioError, CorpusRootError, configured_names, corpus_spec, ingest
 
 REAL5 = yaml.safe_load((REPO / "config" / "real5.yaml").read_text(encoding="utf-8"))
 
@@ -113,3 +113,7 @@ def test_real5_names_the_five_shared_corpora():
     assert config["domains"] == ["emodb", "emovo", "savee", "ravdess", "urdu"]
     for domain in config["domains"]:
         assert (REPO / config["corpora"][domain]["path"]).resolve().parent == (SHARED / "data").resolve()
+    assert configured_names(config) == {"emodb": "Emo-DB-2s", "emovo": "EMOVO", "savee": "SAVEE",
+                                        "ravdess": "RAVDESS", "urdu": "URDU"}
+    del config["corpora"]["savee"]["name"], config["corpora"]["emodb"]["name"]
+    assert configured_names(config)["savee"] == "savee" and configured_names(config)["emodb"] == "Emo-DB"

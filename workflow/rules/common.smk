@@ -4,6 +4,7 @@ import json
 import os
 from dataclasses import asdict
 
+from sertransfer.corpora import configured_names, reading_settings
 from sertransfer.fingerprint import code_fingerprint, config_digest
 from sertransfer.plan import build_plan, group_predictions, unit_file
 from sertransfer.settings import TrainingSettings
@@ -28,6 +29,8 @@ from sertransfer.vocabulary import (
 )
 
 DOMAINS = list(config["domains"])
+#: Every domain -> the dataset name its tables and figures print (corpora.<domain>.name or the default).
+DATASET_NAMES = configured_names(config)
 REPO = Path(workflow.basedir)
 PLAN = build_plan(config)
 PRETRAIN = PLAN.pretrain_by_id()
@@ -42,8 +45,8 @@ TRAIN_GPUS = 1 if config["training"]["device"] == "gpu" else 0
 
 
 def corpus_settings(wildcards):
-    """The corpora.<domain> block of the config (a rule param, so editing it reruns the rule)."""
-    return config["corpora"][wildcards.domain]
+    """How the domain's corpus is read (a rule param, so editing it reruns the rule; renaming it does not)."""
+    return reading_settings(config["corpora"][wildcards.domain])
 
 
 def unique(items):
@@ -214,7 +217,7 @@ def export_settings():
         "seed": config["seed"],
         "emotions": config["emotions"],
         "domains": DOMAINS,
-        "corpora": {d: config["corpora"][d] for d in DOMAINS},
+        "corpora": {d: reading_settings(config["corpora"][d]) for d in DOMAINS},
         "ingest": config["ingest"],
         "waveform": config["features"]["waveform"],
         "min_duration_s": config["ingest"]["min_duration_s"],

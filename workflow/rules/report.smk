@@ -78,7 +78,7 @@ rule figure_uar_intervals:
         mem_mb=2000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         statistics=statistics_settings("bootstrap"),
@@ -108,6 +108,7 @@ rule figure_confusion:
         mem_mb=2000,
         runtime=10,
     params:
+        dataset=lambda w: DATASET_NAMES[w.target],
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         restrict=config["evaluate"]["restrict_to_domain_labels"],
@@ -140,6 +141,7 @@ rule figure_learning_curves:
         mem_mb=1000,
         runtime=10,
     params:
+        dataset=lambda w: DATASET_NAMES[w.target],
         finetune_jobs=lambda w: [job_params(j) for j in TABLE3_JOBS[w.target]],
         finetune_histories=lambda w: [finetune_file("histories", j) for j in TABLE3_JOBS[w.target]],
         approaches=config["transfer"]["approaches"],

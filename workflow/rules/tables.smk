@@ -19,7 +19,7 @@ rule table1:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         emotions=config["emotions"],
         code=code_fingerprint("sertransfer.tables.table1"),
     script:
@@ -42,7 +42,7 @@ rule table2:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         transfer={"cnn": config["transfer"]["cnn"]},
         statistics=statistics_settings("intervals"),
         code=code_fingerprint("sertransfer.tables.table2"),
@@ -66,7 +66,7 @@ rule table3:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         scenarios=config["transfer"]["scenarios"],
         approaches=list(config["transfer"]["approaches"]),
         statistics=statistics_settings("comparisons"),
@@ -91,7 +91,7 @@ rule table4:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         scenarios=config["transfer"]["scenarios"],
         approaches=TABLE4_APPROACHES,
         ablation=config["transfer"]["ablation"],
@@ -117,7 +117,7 @@ rule table5:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         scenarios=config["transfer"]["scenarios"],
         approaches=TABLE4_APPROACHES,
         ablation=config["transfer"]["ablation"],
@@ -141,7 +141,7 @@ rule table_cross:
         mem_mb=1000,
         runtime=10,
     params:
-        domains=DOMAINS,
+        domains=DATASET_NAMES,
         code=code_fingerprint("sertransfer.tables.cross"),
     script:
         "../scripts/table_cross.py"

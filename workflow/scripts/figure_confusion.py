@@ -11,4 +11,4 @@ from sertransfer.rulelog import logged
 with logged(snakemake.log[0]):
     write_confusion(list(snakemake.input.metrics), list(snakemake.input.predictions), snakemake.input.folds,
                     snakemake.wildcards.target, snakemake.params.scenarios, snakemake.params.approaches,
-                    snakemake.params.restrict, snakemake.output.png)
+                    snakemake.params.restrict, snakemake.output.png, snakemake.params.dataset)

@@ -10,4 +10,5 @@ from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
     write_learning_curves(snakemake.wildcards.target, snakemake.input.tt, snakemake.params.finetune_histories,
-                          snakemake.params.finetune_jobs, snakemake.params.approaches, snakemake.output.png)
+                          snakemake.params.finetune_jobs, snakemake.params.approaches, snakemake.output.png,
+                          snakemake.params.dataset)

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sertransfer import atomic
+from sertransfer.corpora import dataset_name
 from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
@@ -32,10 +33,11 @@ from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.uars import (
     TEST,
     Configuration,
+    Domains,
     FoldUARs,
     MetricsPaths,
     adaptive_svm,
-    display_name,
+    dataset_names,
     ordered_domains,
     read_metrics,
     svm_is,
@@ -246,7 +248,7 @@ def target_confusion(predictions: pd.DataFrame, target: str, config: Configurati
     return confusion_counts(frame["true"], pred, labels)
 
 
-def plot_confusion(counts: pd.DataFrame, target: str, config: Configuration, mean_uar: float, restrict: bool,
+def plot_confusion(counts: pd.DataFrame, dataset: str, config: Configuration, mean_uar: float, restrict: bool,
                    path: str | Path) -> pd.DataFrame:
     """Row-normalised confusion matrix (shares and counts annotated); returns the shares."""
     shares = normalise_rows(counts)
@@ -261,7 +263,7 @@ def plot_confusion(counts: pd.DataFrame, target: str, config: Configuration, mea
         label.set(rotation=30, horizontalalignment="right", rotation_mode="anchor")
     ax.set_xlabel("predicted" + (" (argmax over the domain's classes)" if restrict else ""), fontsize=8)
     ax.set_ylabel("true", fontsize=8)
-    ax.set_title(f"{display_name(target)}: best Table 3 configuration {config.label} "
+    ax.set_title(f"{dataset}: best Table 3 configuration {config.label} "
                  f"(mean UAR {paper_number(mean_uar)})\n{int(counts.to_numpy().sum())} test utterances pooled "
                  f"over the folds; rows normalised", fontsize=8)
     figure.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
@@ -271,12 +273,12 @@ def plot_confusion(counts: pd.DataFrame, target: str, config: Configuration, mea
 
 def write_confusion(metrics_paths: MetricsPaths, predictions_paths: Sequence[str | Path],
                     folds_path: str | Path, target: str, scenarios: Sequence[str], approaches: Sequence[str],
-                    restrict: bool, path: str | Path) -> pd.DataFrame:
-    """Confusion matrix of the target's best Table 3 configuration, from its transfer predictions and folds."""
+                    restrict: bool, path: str | Path, dataset: str = "") -> pd.DataFrame:
+    """Confusion matrix of the target's best Table 3 configuration (titled `dataset`, default: its default name)."""
     config, mean_uar = best_configuration(read_metrics(metrics_paths), target, scenarios, approaches)
     counts = target_confusion(read_predictions(predictions_paths), target, config, domain_classes(folds_path),
                               restrict)
-    return plot_confusion(counts, target, config, mean_uar, restrict, path)
+    return plot_confusion(counts, dataset or dataset_name(target), config, mean_uar, restrict, path)
 
 
 # ---------------------------------------------------------------- learning curves
@@ -319,10 +321,10 @@ def history_fold(history: Mapping, default: int) -> int:
     return int(match.group(1)) if match else default
 
 
-def plot_learning_curves(target: str, tt_histories: Sequence[Mapping],
+def plot_learning_curves(dataset: str, tt_histories: Sequence[Mapping],
                          finetune_histories: Mapping[str, Sequence[Mapping]], approach: str,
                          path: str | Path) -> None:
-    """Per-fold loss curves of TT and of `approach` fine-tuning in each scenario, for one target."""
+    """Per-fold loss curves of TT and of `approach` fine-tuning in each scenario, for one target (`dataset`)."""
     panels = [("TT (from scratch)", tt_histories, None)]
     panels += [(f"{scenario}-{approach} fine-tuning", histories, approach)
                for scenario, histories in finetune_histories.items()]
@@ -335,20 +337,22 @@ def plot_learning_curves(target: str, tt_histories: Sequence[Mapping],
             if curve:
                 curves.append((f"fold {history_fold(history, index)}", curve))
         draw_losses(ax, curves, title)
-    figure.suptitle(f"{display_name(target)}: training curves", fontsize=10)
+    figure.suptitle(f"{dataset}: training curves", fontsize=10)
     save_figure(figure, path)
 
 
 def write_learning_curves(target: str, tt_paths: Sequence[str | Path], finetune_paths: Sequence[str | Path],
                           finetune_jobs: Sequence[Mapping], approaches: Mapping[str, Mapping],
-                          path: str | Path) -> None:
-    """Learning-curve figure of one target; `finetune_jobs` (plan job dicts, same order) give each scenario."""
+                          path: str | Path, dataset: str = "") -> None:
+    """Learning-curve figure of one target (titled `dataset`, default: its default name); `finetune_jobs` (plan
+    job dicts, same order) give each scenario."""
     if len(finetune_paths) != len(finetune_jobs):
         raise ValueError(f"{len(finetune_paths)} fine-tuning histories for {len(finetune_jobs)} jobs")
     by_scenario: dict[str, list[dict]] = {}
     for history_path, job in sorted(zip(finetune_paths, finetune_jobs), key=lambda pair: pair[1]["scenario"]):
         by_scenario.setdefault(job["scenario"], []).append(read_history(history_path))
-    plot_learning_curves(target, [read_history(p) for p in tt_paths], by_scenario, curve_approach(approaches), path)
+    plot_learning_curves(dataset or dataset_name(target), [read_history(p) for p in tt_paths], by_scenario,
+                         curve_approach(approaches), path)
 
 
 def pretrain_group(job: Mapping) -> str:
@@ -388,33 +392,34 @@ def write_pretrain_curves(history_paths: Sequence[str | Path], jobs: Sequence[Ma
 # ---------------------------------------------------------------- UAR with confidence intervals
 
 
-def uar_intervals(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+def uar_intervals(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
                   statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Per target: TT, the S1 and S2 approach chosen per run on held-out data, SVM-IS and A-SVM, with UAR CIs.
 
     UAR is the mean of the test folds' UARs (first seed), the interval its bootstrap CI (collect_metrics); for a
     scenario's nested choice, of each run's test fold predicted by the approach chosen for that run.
     """
-    rows = []
+    rows, names = [], dataset_names(domains)
     for target in ordered_domains(domains):
-        rows.extend(_interval_row(evidence, target, name, config) for name, config in [("TT", target_only())])
+        rows.extend(_interval_row(evidence, target, names[target], name, config)
+                    for name, config in [("TT", target_only())])
         for scenario in scenarios:
             choice = evidence.nested_choice([transfer(scenario, a) for a in approaches], target)
             if choice is not None:
-                rows.append({"domain": target, "dataset": display_name(target),
+                rows.append({"domain": target, "dataset": names[target],
                              "system": f"{scenario} (chosen per run on {choice.split})",
                              "configuration": choice.describe_runs(), **evidence.nested_pooled(choice, statistics)})
-        rows.extend(_interval_row(evidence, target, name, config)
+        rows.extend(_interval_row(evidence, target, names[target], name, config)
                     for name, config in [("SVM-IS", svm_is()), ("A-SVM", adaptive_svm())])
     return pd.DataFrame([row for row in rows if row])
 
 
-def _interval_row(evidence: Evidence, target: str, name: str, config: Configuration) -> dict:
+def _interval_row(evidence: Evidence, target: str, dataset: str, name: str, config: Configuration) -> dict:
     """One system's pooled UAR and CI on a target ({} when it was not evaluated there)."""
     cell = (config, target, TEST)
     if cell not in evidence:
         return {}
-    return {"domain": target, "dataset": display_name(target), "system": name, "configuration": config.label,
+    return {"domain": target, "dataset": dataset, "system": name, "configuration": config.label,
             **evidence.pooled(cell)}
 
 
@@ -442,7 +447,7 @@ def plot_uar_intervals(rows: pd.DataFrame, confidence: float, path: str | Path) 
     save_figure(figure, path)
 
 
-def write_uar_intervals(metrics: MetricsFiles, domains: Sequence[str], scenarios: Sequence[str],
+def write_uar_intervals(metrics: MetricsFiles, domains: Domains, scenarios: Sequence[str],
                         approaches: Sequence[str], statistics: Statistics, path: str | Path) -> pd.DataFrame:
     """The UAR-with-CI figure from the metrics files of tt, transfer, svm_is and asvm; returns what it drew."""
     rows = uar_intervals(Evidence(metrics), domains, scenarios, approaches, statistics)

@@ -30,22 +30,36 @@ def corpus_spec(domain: str, corpus: Mapping) -> CorpusSpec | TableCorpus | Patt
     """How to read the corpus of `domain` (its validated `corpora.<domain>` block)."""
     kind = corpus_format(domain, corpus)
     if kind == "table":
-        return TableCorpus(domain, domain, table=corpus.get("table") or "files.csv",
+        return TableCorpus(domain, dataset_name(domain, corpus), table=corpus.get("table") or "files.csv",
                            label_map=corpus.get("label_map") or {})
     if kind == "pattern":
         pattern = corpus["pattern"]
-        return PatternCorpus(domain, domain, pattern["glob"], pattern["regex"], corpus.get("label_map") or {},
-                             pattern.get("gender_map") or {})
+        return PatternCorpus(domain, dataset_name(domain, corpus), pattern["glob"], pattern["regex"],
+                             corpus.get("label_map") or {}, pattern.get("gender_map") or {})
     if kind == "audformat":
-        return TableCorpus(domain, domain, label_map=corpus.get("label_map") or {}, audformat=corpus["audformat"])
+        return TableCorpus(domain, dataset_name(domain, corpus), label_map=corpus.get("label_map") or {},
+                           audformat=corpus["audformat"])
     return get_corpus(kind)
 
 
-def display_name(domain: str) -> str:
-    """The paper's name of one of the six domains ('emodb' -> 'Emo-DB'); any other domain by its own name."""
+def dataset_name(domain: str, corpus: Mapping | None = None) -> str:
+    """How tables and figures name a domain: `corpora.<domain>.name`, else the paper's name of one of its six
+    corpora ('emodb' -> 'Emo-DB'), else the domain's own key."""
+    if corpus and corpus.get("name"):
+        return str(corpus["name"])
     return CORPORA[domain].display_name if domain in CORPORA else domain
+
+
+def reading_settings(corpus: Mapping) -> dict:
+    """What says how a corpus is read: its `corpora.<domain>` block less `name` (a label, never a reason to rerun)."""
+    return {key: value for key, value in corpus.items() if key != "name"}
+
+
+def configured_names(config: Mapping) -> dict[str, str]:
+    """Every configured domain (in `domains` order) -> its dataset name."""
+    return {domain: dataset_name(domain, config["corpora"].get(domain)) for domain in config["domains"]}
 
 
 __all__ = ["CORPORA", "MANIFEST_COLUMNS", "BadAudioError", "CorpusPatternError", "CorpusRootError",
            "CorpusSpec", "CorpusTableError", "IngestResult", "PatternCorpus", "TableCorpus", "corpus_format",
-           "corpus_spec", "display_name", "get_corpus", "ingest"]
+           "configured_names", "corpus_spec", "dataset_name", "get_corpus", "ingest", "reading_settings"]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sertransfer import atomic
 from sertransfer.tables.evidence import Evidence, MetricsFiles
-from sertransfer.tables.uars import TEST, Configuration, MetricsPaths, display_name, ordered_domains
+from sertransfer.tables.uars import TEST, Configuration, Domains, MetricsPaths, dataset_names, ordered_domains
 from sertransfer.vocabulary import CNN_LSTM, CROSS, SVM_IS
 
 #: The systems of the matrix, as the CSV names them.
@@ -28,9 +28,9 @@ def cross_configuration(model: str, source: str) -> Configuration:
     return Configuration(CROSS, model, approach=source)
 
 
-def build_cross_table(evidence: Evidence, domains: Sequence[str], classes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def build_cross_table(evidence: Evidence, domains: Domains, classes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Tidy matrix: one row per (system, source, target) with UAR, its CI and chance; every cell must exist."""
-    sources = ordered_domains(domains)
+    sources, names = ordered_domains(domains), dataset_names(domains)
     cells = [(cross_configuration(model, source), target, TEST) for model in CROSS_SYSTEMS for source in sources
              for target in sources if target != source]
     found = evidence.collect(cells, "the cross-corpus matrix")
@@ -38,8 +38,8 @@ def build_cross_table(evidence: Evidence, domains: Sequence[str], classes: Mappi
     for cell in cells:
         config, target, _ = cell
         rows.append({"system": CROSS_SYSTEMS[config.model], "model": config.model, "source": config.approach,
-                     "source_dataset": display_name(config.approach), "target": target,
-                     "target_dataset": display_name(target), "uar": float(found[cell].mean()),
+                     "source_dataset": names[config.approach], "target": target,
+                     "target_dataset": names[target], "uar": float(found[cell].mean()),
                      "chance": 1.0 / len(classes[target]), "n_classes": len(classes[target]),
                      **evidence.pooled(cell)})
     table = pd.DataFrame(rows)
@@ -47,7 +47,7 @@ def build_cross_table(evidence: Evidence, domains: Sequence[str], classes: Mappi
     return table
 
 
-def write_cross_table(metrics: MetricsFiles | MetricsPaths, domains: Sequence[str],
+def write_cross_table(metrics: MetricsFiles | MetricsPaths, domains: Domains,
                       classes: Mapping[str, Sequence[str]], csv_path: str | Path) -> pd.DataFrame:
     """Build the cross-corpus matrix from the cross group's metrics and write its CSV."""
     table = build_cross_table(Evidence(metrics), domains, classes)

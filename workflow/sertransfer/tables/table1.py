@@ -12,22 +12,22 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.corpora import display_name
 from sertransfer.manifest import read_manifest, read_report
 from sertransfer.tables.latex import booktabs, escape
 from sertransfer.tables.paper import read_reported
+from sertransfer.tables.uars import Domains, dataset_names
 
 PAPER_COLUMNS = ("age", "language", "emotion_type", "gender", "recording", "sampling_rate_hz", "n_samples")
 
 
-def measured_row(domain: str, manifest: pd.DataFrame, report: Mapping, folds_report: Mapping,
+def measured_row(domain: str, dataset: str, manifest: pd.DataFrame, report: Mapping, folds_report: Mapping,
                  emotions: Sequence[str]) -> dict:
-    """What the pipeline measured for one domain."""
+    """What the pipeline measured for one domain (printed as `dataset`)."""
     counts = folds_report["kept_per_emotion"]
     rates = manifest["sample_rate"].value_counts()
     return {
         "domain": domain,
-        "dataset": display_name(domain),
+        "dataset": dataset,
         "kept": int(len(manifest)),
         "used": int(folds_report["kept"]),
         **{f"n_{emotion}": int(counts.get(emotion, 0)) for emotion in emotions},
@@ -42,16 +42,16 @@ def measured_row(domain: str, manifest: pd.DataFrame, report: Mapping, folds_rep
     }
 
 
-def build_table1(domains: Sequence[str], manifests: Sequence[str | Path], reports: Sequence[str | Path],
+def build_table1(domains: Domains, manifests: Sequence[str | Path], reports: Sequence[str | Path],
                  folds_reports: Sequence[str | Path], paper_path: str | Path,
                  emotions: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table 1 (tidy) and its comparison with the paper, for the configured domains in order."""
     reported = read_reported(paper_path, "dataset").set_index("domain")
-    rows = []
-    for domain, manifest_path, report_path, folds_path in zip(domains, manifests, reports, folds_reports,
+    rows, names = [], dataset_names(domains)
+    for domain, manifest_path, report_path, folds_path in zip(names, manifests, reports, folds_reports,
                                                               strict=True):
-        row = measured_row(domain, read_manifest(manifest_path), read_report(report_path), read_report(folds_path),
-                           emotions)
+        row = measured_row(domain, names[domain], read_manifest(manifest_path), read_report(report_path),
+                           read_report(folds_path), emotions)
         corpus = row["dataset"]
         paper = reported.loc[domain] if domain in reported.index else None
         row.update({f"paper_{c}": (paper[c] if paper is not None else "") for c in PAPER_COLUMNS})
@@ -103,7 +103,7 @@ def render_table1_tex(table: pd.DataFrame, emotions: Sequence[str]) -> str:
     return booktabs(header, rows, "l" * 6 + "r" * 6, caption, "tab:datasets")
 
 
-def write_table1(domains: Sequence[str], manifests: Sequence[str | Path], reports: Sequence[str | Path],
+def write_table1(domains: Domains, manifests: Sequence[str | Path], reports: Sequence[str | Path],
                  folds_reports: Sequence[str | Path], paper_path: str | Path, emotions: Sequence[str],
                  csv_path: str | Path, tex_path: str | Path, comparison_path: str | Path) -> pd.DataFrame:
     """Build Table 1 and write its CSV, LaTeX and comparison files atomically."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -13,8 +13,9 @@ from sertransfer.tables.paper import compare_with_paper, read_reported
 from sertransfer.tables.uars import (
     TEST,
     Configuration,
+    Domains,
     MetricsPaths,
-    display_name,
+    dataset_names,
     ordered_domains,
     pooled,
     svm_is,
@@ -29,11 +30,11 @@ def table2_columns(cnn: bool) -> list[tuple[str, Configuration]]:
     return [(name, config) for name, config in columns if cnn or name != "CNN"]
 
 
-def build_table2(evidence: Evidence, domains: Sequence[str], cnn: bool) -> pd.DataFrame:
+def build_table2(evidence: Evidence, domains: Domains, cnn: bool) -> pd.DataFrame:
     """Tidy Table 2: one row per (domain, column): mean test UAR, every fold's, the pooled CI, WA, macro-F1."""
-    columns, targets = table2_columns(cnn), ordered_domains(domains)
+    columns, targets, names = table2_columns(cnn), ordered_domains(domains), dataset_names(domains)
     evidence.collect([(config, domain, TEST) for domain in targets for _, config in columns], "Table 2")
-    rows = [{"domain": domain, "dataset": display_name(domain), "column": name, "experiment": config.experiment,
+    rows = [{"domain": domain, "dataset": names[domain], "column": name, "experiment": config.experiment,
              "model": config.model, **evidence.record((config, domain, TEST)),
              **evidence.pooled((config, domain, TEST))}
             for domain in targets for name, config in columns]
@@ -62,7 +63,7 @@ def compare_table2(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     return compare_with_paper(reported, ["domain"], ["SVM-IS", "CNN", "CNN+LSTM"], reproduced)
 
 
-def write_table2(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+def write_table2(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,
                  transfer: Mapping, csv_path: str | Path, tex_path: str | Path, comparison_path: str | Path,
                  statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Build Table 2 from the metrics files and write its CSV, LaTeX and comparison files."""

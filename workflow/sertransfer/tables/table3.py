@@ -17,8 +17,9 @@ from sertransfer.tables.latex import booktabs, escape, paper_number, scenario_he
 from sertransfer.tables.paper import compare_with_paper, read_reported
 from sertransfer.tables.uars import (
     TEST,
+    Domains,
     MetricsPaths,
-    display_name,
+    dataset_names,
     ordered_domains,
     relative_gain,
     target_only,
@@ -31,7 +32,7 @@ STD_DDOF = 1
 SUMMARY_ROWS = (("average", "Average"), ("std", "Std"))
 
 
-def build_table3(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
                  statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Tidy Table 3: a TT row and one row per scenario x approach per target, then Average/Std gain rows.
 
@@ -39,6 +40,7 @@ def build_table3(evidence: Evidence, domains: Sequence[str], scenarios: Sequence
     `statistic`, `p_value`) and the paired bootstrap CI of the UAR difference (`difference_ci_*`).
     """
     targets, configs = ordered_domains(domains), [transfer(s, a) for s in scenarios for a in approaches]
+    names = dataset_names(domains)
     cells = evidence.collect([(config, target, TEST) for target in targets for config in [target_only(), *configs]],
                              "Table 3")
     rows = []
@@ -46,13 +48,13 @@ def build_table3(evidence: Evidence, domains: Sequence[str], scenarios: Sequence
         tt_cell = (target_only(), target, TEST)
         tt_folds = cells[tt_cell]
         tt_uar = float(tt_folds.mean())
-        target_rows = [{"domain": target, "dataset": display_name(target), "column": "TT", "scenario": "",
+        target_rows = [{"domain": target, "dataset": names[target], "column": "TT", "scenario": "",
                         "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), **evidence.record(tt_cell),
                         **evidence.pooled(tt_cell)}]
         for config in configs:
             cell = (config, target, TEST)
             record = evidence.record(cell)
-            target_rows.append({"domain": target, "dataset": display_name(target), "column": config.label,
+            target_rows.append({"domain": target, "dataset": names[target], "column": config.label,
                                 "scenario": config.scenario, "approach": config.approach, "tt_uar": tt_uar,
                                 "gain": relative_gain(record["uar"], tt_uar),
                                 **evidence.compare(cell, tt_cell, statistics), **record, **evidence.pooled(cell)})
@@ -104,7 +106,7 @@ def render_table3_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATIS
                     comment=comment)
 
 
-def compare_table3(table: pd.DataFrame, paper_path: str | Path, domains: Sequence[str]) -> pd.DataFrame:
+def compare_table3(table: pd.DataFrame, paper_path: str | Path, domains: Domains) -> pd.DataFrame:
     """Reported vs reproduced TT UAR and gains; Average/Std only when the targets are the paper's."""
     reported = read_reported(paper_path, "target")
     paper_targets = set(reported["domain"]) - {"average", "std"}
@@ -115,7 +117,7 @@ def compare_table3(table: pd.DataFrame, paper_path: str | Path, domains: Sequenc
     return compare_with_paper(reported, ["domain"], columns, reproduced)
 
 
-def write_table3(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+def write_table3(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,
                  scenarios: Sequence[str], approaches: Sequence[str], csv_path: str | Path, tex_path: str | Path,
                  comparison_path: str | Path, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Build Table 3 from the metrics files and write its CSV, LaTeX and comparison files."""

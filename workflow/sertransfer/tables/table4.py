@@ -25,9 +25,10 @@ from sertransfer.tables.paper import compare_with_paper, domain_of_dataset, read
 from sertransfer.tables.uars import (
     TEST,
     Configuration,
+    Domains,
     MetricsPaths,
     ablation_included,
-    display_name,
+    dataset_names,
     ordered_domains,
     transfer,
     write_outputs,
@@ -40,13 +41,13 @@ HIGHER, LOWER = "↑", "•"
 LATEX_MARKERS = {HIGHER: r"$^{\uparrow}$", LOWER: r"$^{\bullet}$", "": ""}
 
 
-def table4_sources(target: str, domains: Sequence[str], ablation: bool) -> list[str]:
+def table4_sources(target: str, domains: Domains, ablation: bool) -> list[str]:
     """The rows of a target: '' (`All`), then each other domain left out, in the paper's order."""
     others = [domain for domain in ordered_domains(domains) if domain != target]
     return ["", *others] if ablation_included(domains, ablation) else [""]
 
 
-def table4_configurations(target: str, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+def table4_configurations(target: str, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
                           ablation: bool) -> list[Configuration]:
     """Every configuration of a target's block, row by row (sources), then scenario, then approach."""
     return [transfer(scenario, approach, excluded) for excluded in table4_sources(target, domains, ablation)
@@ -60,10 +61,10 @@ def marker(statistic: float, p_value: float, alpha: float) -> str:
     return HIGHER if statistic > 0 else LOWER
 
 
-def build_table4(evidence: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+def build_table4(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
                  ablation: bool, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Tidy Table 4: one row per (target, source, scenario, approach): fold UARs, comparison with All, marker."""
-    targets = ordered_domains(domains)
+    targets, names = ordered_domains(domains), dataset_names(domains)
     tex_approaches = [approach for approach in approaches if approach in TEX_APPROACHES] or list(approaches)
     blocks = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
     cells = evidence.collect([(config, t, TEST) for t in targets for config in blocks[t]], "Table 4")
@@ -75,8 +76,8 @@ def build_table4(evidence: Evidence, domains: Sequence[str], scenarios: Sequence
         for config in blocks[target]:
             cell, all_cell = (config, target, TEST), (transfer(config.scenario, config.approach), target, TEST)
             comparison = evidence.compare(cell, all_cell, statistics) if config.excluded else nothing
-            block.append({"domain": target, "dataset": display_name(target), "excluded": config.excluded,
-                          "source": display_name(config.excluded) if config.excluded else "All",
+            block.append({"domain": target, "dataset": names[target], "excluded": config.excluded,
+                          "source": names[config.excluded] if config.excluded else "All",
                           "scenario": config.scenario, "approach": config.approach,
                           "column": f"{config.scenario}-{config.approach}", "all_uar": float(cells[all_cell].mean()),
                           **comparison, "in_tex": config.approach in tex_approaches, **evidence.record(cell),
@@ -138,7 +139,7 @@ def compare_table4(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     return compare_with_paper(reported, ["domain", "excluded"], columns, reproduced, markers)
 
 
-def write_table4(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+def write_table4(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,
                  scenarios: Sequence[str], approaches: Sequence[str], ablation: bool, csv_path: str | Path,
                  tex_path: str | Path, comparison_path: str | Path,
                  statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:

@@ -25,9 +25,10 @@ from sertransfer.tables.uars import (
     SELECTION,
     TEST,
     Configuration,
+    Domains,
     MetricsPaths,
     adaptive_svm,
-    display_name,
+    dataset_names,
     ordered_domains,
     relative_gain,
     write_outputs,
@@ -42,14 +43,14 @@ CNN_LSTM_COLUMNS = {TEST: "CNN+LSTM (chosen on test, as the paper)",
                     NESTED: "CNN+LSTM (chosen per run on its selection split)"}
 
 
-def build_table5(uars: Evidence, domains: Sequence[str], scenarios: Sequence[str], approaches: Sequence[str],
+def build_table5(uars: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
                  ablation: bool, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Tidy Table 5: per target the Adaptive SVM row and the two CNN+LSTM rows with the chosen configuration.
 
     Each CNN+LSTM row carries its comparison with the Adaptive SVM (the configured test over folds and
     the paired bootstrap CI of the UAR difference); every row its bootstrap CI of UAR.
     """
-    targets = ordered_domains(domains)
+    targets, names = ordered_domains(domains), dataset_names(domains)
     candidates = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
     cells = uars.collect([(adaptive_svm(), t, TEST) for t in targets]
                          + [(config, t, TEST) for t in targets for config in candidates[t]], "Table 5")
@@ -57,7 +58,7 @@ def build_table5(uars: Evidence, domains: Sequence[str], scenarios: Sequence[str
     for target in targets:
         asvm_cell = (adaptive_svm(), target, TEST)
         asvm_uar = float(cells[asvm_cell].mean())
-        base = {"domain": target, "dataset": display_name(target), "asvm_uar": asvm_uar}
+        base = {"domain": target, "dataset": names[target], "asvm_uar": asvm_uar}
         rows.append({**base, "column": ASVM_COLUMN, "selection": "", "uar": asvm_uar, **uars.record(asvm_cell),
                      **uars.pooled(asvm_cell)})
         best = max(candidates[target], key=lambda config: float(cells[(config, target, TEST)].mean()))
@@ -147,7 +148,7 @@ def compare_table5(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     return comparison
 
 
-def write_table5(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Sequence[str],
+def write_table5(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,
                  scenarios: Sequence[str], approaches: Sequence[str], ablation: bool, csv_path: str | Path,
                  tex_path: str | Path, comparison_path: str | Path,
                  statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:

@@ -7,14 +7,14 @@ helpers live in `tables.latex`, the comparison with the paper's numbers in `tabl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sertransfer import atomic, vocabulary
-from sertransfer.corpora import display_name as corpus_display_name
+from sertransfer.corpora import dataset_name
 from sertransfer.predictions import SELECTION, TEST, VALIDATION  # noqa: F401  (the tables import the split names here)
 
 #: Identifier columns of the metrics table (strings; empty where not applicable).
@@ -73,14 +73,19 @@ def transfer(scenario: str, approach: str, excluded: str = "") -> Configuration:
     return Configuration(experiment, vocabulary.CNN_LSTM, scenario, approach, excluded)
 
 
-def display_name(domain: str) -> str:
-    """The paper's name of a domain ('emodb' -> 'Emo-DB'); another corpus by its own name."""
-    return corpus_display_name(domain)
+#: The domains a table shows: their keys (each named by its default, corpora.dataset_name) or key -> dataset name.
+Domains = Iterable[str] | Mapping[str, str]
 
 
-def ordered_domains(domains: Iterable[str]) -> list[str]:
-    """Domains sorted as the paper sorts datasets: by display name, case-insensitively."""
-    return sorted(domains, key=lambda domain: (display_name(domain).lower(), domain))
+def dataset_names(domains: Domains) -> dict[str, str]:
+    """Each domain -> the name its rows print: as configured when given a mapping, the default otherwise."""
+    return dict(domains) if isinstance(domains, Mapping) else {domain: dataset_name(domain) for domain in domains}
+
+
+def ordered_domains(domains: Domains) -> list[str]:
+    """Domains sorted as the paper sorts datasets: by dataset name, case-insensitively."""
+    names = dataset_names(domains)
+    return sorted(names, key=lambda domain: (names[domain].lower(), domain))
 
 
 def relative_gain(value: float, reference: float) -> float:
