@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import EMODB_2S
+from sertransfer.tables.claims import CLAIMS
 from sertransfer.tables.latex import paper_number
 from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
 
@@ -223,6 +225,8 @@ def test_landing_page_of_the_tiny_run_shows_its_headline_numbers_next_to_the_pap
     table5 = pd.read_csv(tables / "table5.csv", keep_default_na=False)
     nested = table5[table5["selection"] == "nested"]
     audit = pd.read_csv(workdir / "results" / "audit" / "summary.csv")
+    claims = pd.read_csv(tables / "claims.csv", keep_default_na=False)
+    assert list(claims["claim"]) == list(CLAIMS) and (tables / "claims.md").is_file()
     page = (workdir / "results" / "summary.html").read_text()
     front = (workdir / "results" / "report.html").read_text(errors="replace")
     assert len(table2) > 0 and len(nested) == len(RUN_DOMAINS)
@@ -235,6 +239,8 @@ def test_landing_page_of_the_tiny_run_shows_its_headline_numbers_next_to_the_pap
         for row in nested.itertuples():   # Table 5's nested estimate and every run's choice
             assert row.chosen_per_run in text and (row.uar == "" or paper_number(float(row.uar)) in text), row
         assert ("clean: no utterance" in text) == (audit["overlaps"].sum() == 0)
+        for row in claims.itertuples():   # the paper's claims, each with this run's side and verdict
+            assert html.escape(row.run) in text and html.escape(row.finding) in text, row
         assert f"config sha256</td><td style='text-align:left'>{effective_config_digest(workdir, config)[:16]}<" in text
     assert re.search(r"<td class=name>target_only</td><td>\d+</td>", page)   # cost per stage from benchmark files
     front_page = (workdir / "results" / "summary.rst").read_text()   # the report's front page, as passed to it

@@ -13,6 +13,8 @@ from sertransfer.vocabulary import (
     AUDIT_PREDICTIONS,
     AUDIT_PROTOCOL,
     AUDIT_SUMMARY,
+    CLAIMS_CSV,
+    CLAIMS_MD,
     CROSS_SVM_PREDICTIONS,
     FINETUNE_BENCHMARK,
     FINETUNE_HISTORIES,
@@ -162,6 +164,7 @@ STATISTICS_KEYS = {
     "bootstrap": ("resamples", "confidence", "seed"),
     "comparisons": ("test", "resamples", "confidence", "seed", "show_ci"),
     "markers": ("test", "correction", "alpha", "resamples", "confidence", "seed", "show_ci"),
+    "claims": ("test", "correction", "alpha"),
 }
 
 
@@ -234,10 +237,11 @@ def plan_settings():
 
 
 def report_inputs():
-    """The files shown in the report: Tables 1-5 (CSV), every figure and the protocol audit's summary."""
+    """The files shown in the report: Tables 1-5 (CSV), the paper's claims checked, every figure and the audit."""
     return [
         SUMMARY_HTML,
         *expand("results/tables/table{n}.csv", n=range(1, 6)),
+        CLAIMS_CSV,
         *figures(),
         *cross_corpus_outputs(),
         AUDIT_SUMMARY,
@@ -252,6 +256,8 @@ def all_targets():
         *domain_folds(DOMAINS),
         *metrics(*GROUP_PREDICTIONS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
+        CLAIMS_CSV,
+        CLAIMS_MD,
         *figures(),
         *cross_corpus_outputs(),
         AUDIT_PROTOCOL,

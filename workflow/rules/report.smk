@@ -179,6 +179,7 @@ rule summary:
     input:
         tables=expand("results/tables/table{n}{suffix}", n=[2, 3, 5], suffix=[".csv", "_vs_paper.csv"]),
         table1="results/tables/table1.csv",
+        claims=CLAIMS_CSV,
         audit=[AUDIT_SUMMARY, AUDIT_PREDICTIONS],
     output:
         html=report(SUMMARY_HTML, caption="../report/summary.rst", category="Summary"),

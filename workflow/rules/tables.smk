@@ -127,6 +127,28 @@ rule table5:
         "../scripts/table5.py"
 
 
+rule claims:
+    input:
+        **{f"table{n}": f"results/tables/table{n}.csv" for n in (2, 3, 4, 5)},
+        paper=[paper_reported(f"table{n}") for n in (2, 3, 4, 5)],
+    output:
+        csv=report(CLAIMS_CSV, caption="../report/claims.rst", category="Tables"),
+        md=CLAIMS_MD,
+    log:
+        "logs/tables/claims.log",
+    conda:
+        "../../envs/core.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        paper_dir=repo_path(config["tables"]["paper_reported"]),
+        statistics=statistics_settings("claims"),
+        code=code_fingerprint("sertransfer.tables.claims"),
+    script:
+        "../scripts/claims.py"
+
+
 rule table_cross:
     input:
         unpack(lambda w: metrics_inputs("cross")),

@@ -1,8 +1,9 @@
 """What a finished run found, on one page: the landing page of the report (docs/design.md §12).
 
-Read from the run's own files: Tables 2, 3 and 5 next to the paper's numbers (difference and the
-significance marker), the protocol audit's verdict, the run's size and cost (jobs, wall and CPU per
-stage from the jobs' benchmark files, the machine its histories record) and the config's digest.
+Read from the run's own files: the paper's claims checked on the run (tables.claims), Tables 2, 3 and 5
+next to the paper's numbers (difference and the significance marker), the protocol audit's verdict, the
+run's size and cost (jobs, wall and CPU per stage from the jobs' benchmark files, the machine its
+histories record) and the config's digest.
 Written twice from one HTML body: `results/summary.html`, standalone with links to the files, and
 `results/summary.rst`, the report's front page with links to the report's entries. Any domain list
 works: domains the paper did not use show no paper number.
@@ -36,7 +37,7 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:75em}
 h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.15em;margin:1.4em 0 .4em}
 table.f{border-collapse:collapse;font-size:.85em;margin:.3em 0}
 table.f th,table.f td{border:1px solid #ccc;padding:.2em .45em;text-align:right}
-table.f th{background:#f3f3f3} table.f td.name{text-align:left;font-weight:600}
+table.f th{background:#f3f3f3} table.f td.name{text-align:left;font-weight:600} table.f td.text{text-align:left}
 span.paper{display:block;color:#666;font-size:.8em} span.up{color:#17692f} span.down{color:#a31515}
 p.verdict{font-weight:700;padding:.3em .6em;display:inline-block} p.clean{background:#e3f4e6}
 p.leak{background:#fbe0e0} p.note{color:#555;font-size:.85em;margin:.2em 0}
@@ -236,6 +237,22 @@ def table5_block(files: RunFiles, link: Linker) -> str:
             "below it every run's choice); the middle column picks on the test folds, as the paper did.</p>")
 
 
+VERDICT_CLASSES = {"agrees": "up", "disagrees": "down"}
+
+
+def claims_block(files: RunFiles, link: Linker) -> str:
+    """The paper's claims checked on this run (rule claims): finding, the paper's side, the run's, the verdict."""
+    claims = files.csv(vocabulary.CLAIMS_CSV)
+    rows = "".join(f"<tr><td class=name>{html.escape(row.finding)}</td><td class=text>{html.escape(row.paper)}</td>"
+                   f"<td class=text>{html.escape(row.run)}</td><td class=name>"
+                   f"<span class={VERDICT_CLASSES.get(row.verdict, 'none')}>{html.escape(row.verdict)}</span></td></tr>"
+                   for row in claims.itertuples())
+    return (f"<h2>The paper's claims on this run ({link(vocabulary.CLAIMS_CSV, 'claims.csv')})</h2><table class=f>"
+            "<tr><th>Finding</th><th>Paper (its six corpora)</th><th>This run</th><th>Verdict</th></tr>"
+            + rows + "</table><p class=note>Read from the paper's tables and this run's Tables 2-5; <i>not shown</i>: "
+            "the run's differences have the paper's sign on average but none is significant.</p>")
+
+
 def audit_block(files: RunFiles, link: Linker) -> str:
     """The protocol audit's verdict: overlaps between fitted, validation, selection and test utterances."""
     summary = files.csv(vocabulary.AUDIT_SUMMARY)
@@ -306,7 +323,8 @@ def findings_body(workdir: Path, config: Mapping[str, Any], code: str, link: Lin
     names = ", ".join(_display_names(files.table("table2")).values())
     return (f"<h1>What this run found</h1><p class=note>{len(config['domains'])} domains: {html.escape(names)}. "
             "Every number below is computed from the run's predictions files; each heading links to its details.</p>"
-            + table2_block(files, link) + table3_block(files, link, float(config["evaluate"]["alpha"]), full)
+            + claims_block(files, link) + table2_block(files, link)
+            + table3_block(files, link, float(config["evaluate"]["alpha"]), full)
             + table5_block(files, link) + audit_block(files, link) + cost_block(files) + config_block(config, code))
 
 

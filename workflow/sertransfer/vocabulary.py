@@ -52,6 +52,8 @@ CORPUS_FORMATS: tuple[str, ...] = CORPUS_LAYOUTS + DESCRIBED_FORMATS
 
 #: What a run is read through: its tables, protocol audit, landing page, report and per-job benchmark files.
 TABLES_DIR = "results/tables"
+CLAIMS_CSV = "results/tables/claims.csv"   # the paper's claims checked on the run (tables.claims)
+CLAIMS_MD = "results/tables/claims.md"
 AUDIT_PROTOCOL = "results/audit/protocol.csv"
 AUDIT_SUMMARY = "results/audit/summary.csv"
 AUDIT_PREDICTIONS = "results/audit/predictions.csv"

@@ -1,0 +1,249 @@
+"""The paper's claims, each checked against a run's Tables 2-5: one row per claim, paper vs run, and a verdict.
+
+Every number is read from the run's table CSVs and from the paper's own tables (`tables.paper_reported`),
+never typed in. The paper's side is over its six corpora; the run's over its configured domains. A
+difference counts as significant when its test over folds (`evaluate.test`) gives p <= `evaluate.alpha`
+after the configured correction (`evaluate.correction`) within each target's family, as Table 4 does.
+
+Verdicts: `agrees`, `disagrees`, `not shown` (the run's differences have the paper's sign on average but none
+is significant) and `mixed`; how each claim reaches one is in its function's docstring and docs/design.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sertransfer import atomic
+from sertransfer.statistics import adjust
+from sertransfer.tables.evidence import PAPER_STATISTICS, Statistics
+from sertransfer.tables.latex import paper_number
+from sertransfer.tables.paper import MARKERS, read_reported, reported_marker, to_float
+from sertransfer.tables.table3 import SUMMARY_ROWS
+from sertransfer.tables.table4 import HIGHER, LOWER
+from sertransfer.tables.table5 import NESTED
+
+#: The claims, in the paper's order: key -> what the paper says.
+CLAIMS = {
+    "network_vs_svm_is": "Table 2: the CNN+LSTM (raw audio) beats SVM-IS (IS10 features)",
+    "transfer_vs_tt": "Table 3 (RQ1): fine-tuning a network pretrained on other corpora beats target-only training",
+    "which_layers": "Table 3 (RQ2): S1-A2 (every layer fine-tuned) is the best configuration on average",
+    "sources_s1": "Table 4 (RQ3), S1: leaving a source out of pretraining raises UAR (out-of-domain data hurts)",
+    "sources_s2": "Table 4 (RQ3), S2: leaving a source out of pretraining lowers UAR (out-of-domain data helps)",
+    "network_vs_asvm": "Table 5: the fine-tuned CNN+LSTM beats the Adaptive SVM",
+}
+CLAIM_COLUMNS = ["claim", "finding", "paper", "run", "verdict"]
+SUMMARY_DOMAINS = {key for key, _ in SUMMARY_ROWS}
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """A run's Tables 2-5 (Table 4 may be absent: no ablation) and the paper's reported tables."""
+
+    table2: pd.DataFrame
+    table3: pd.DataFrame
+    table4: pd.DataFrame | None
+    table5: pd.DataFrame
+    paper: Mapping[str, pd.DataFrame]
+
+    @classmethod
+    def read(cls, table2: str | Path, table3: str | Path, table4: str | Path | None, table5: str | Path,
+             paper_dir: str | Path) -> RunTables:
+        """Read a run's table CSVs (`table4` None: a run without Table 4) and the paper's tables."""
+        paper_dir = Path(paper_dir)
+        paper = {"table2": read_reported(paper_dir / "table2.csv", "dataset"),
+                 "table3": read_reported(paper_dir / "table3.csv", "target"),
+                 "table4": read_reported(paper_dir / "table4.csv", "target"),
+                 "table5": read_reported(paper_dir / "table5.csv", "target")}
+        return cls(_read(table2), _read(table3), _read(table4) if table4 else None, _read(table5), paper)
+
+    @classmethod
+    def read_dir(cls, tables_dir: str | Path, paper_dir: str | Path) -> RunTables:
+        """A directory's `table{2,3,4,5}.csv` (Table 4 when there) and the paper's tables."""
+        tables_dir = Path(tables_dir)
+        table4 = tables_dir / "table4.csv"
+        return cls.read(tables_dir / "table2.csv", tables_dir / "table3.csv", table4 if table4.is_file() else None,
+                        tables_dir / "table5.csv", paper_dir)
+
+
+def _read(path: str | Path) -> pd.DataFrame:
+    """A table CSV with empty text cells as ''; a clear error naming the file when it is missing."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} missing: build it first (snakemake {path})")
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    text = frame.select_dtypes(include=["object", "str"]).columns
+    frame[text] = frame[text].fillna("")   # empty text cells ('' excluded: the All row; '' marker: none)
+    return frame
+
+
+def _claim(key: str, paper: str, run: str, verdict: str) -> dict:
+    """One row of the claims table."""
+    return {"claim": key, "finding": CLAIMS[key], "paper": paper, "run": run, "verdict": verdict}
+
+
+def _signed(value: float) -> str:
+    """+.051 / -.120 (the paper's number style with a sign)."""
+    return ("+" if value >= 0 else "") + paper_number(value)
+
+
+def _by_sign(mean: float, ahead: int, behind: int) -> str:
+    """Verdict of a claim that something is higher: significant counts first, then the sign of the mean."""
+    if ahead > 0 and behind == 0 and mean > 0:
+        return "agrees"
+    if behind > 0 and ahead == 0 and mean < 0:
+        return "disagrees"
+    if ahead == 0 and behind == 0:
+        return "not shown" if mean > 0 else "disagrees"
+    return "mixed"
+
+
+def network_vs_svm_is(tables: RunTables) -> dict:
+    """Table 2: CNN+LSTM minus SVM-IS per domain. Table 2 has no test between them, so the verdict is by
+    majority: agrees when the network is ahead on average and on most domains, disagrees when behind on both."""
+    reported = tables.paper["table2"]
+    paper_diff = reported["CNN+LSTM"].map(to_float) - reported["SVM-IS"].map(to_float)
+    uar = tables.table2.pivot_table(index="domain", columns="column", values="uar")
+    run_diff = uar["CNN+LSTM"] - uar["SVM-IS"]
+    ahead, n = int((run_diff > 0).sum()), len(run_diff)
+    verdict = ("agrees" if run_diff.mean() > 0 and ahead > n / 2 else
+               "disagrees" if run_diff.mean() < 0 and ahead < n / 2 else "mixed")
+    paper = f"ahead on {int((paper_diff > 0).sum())} of {len(paper_diff)} corpora, mean {_signed(paper_diff.mean())}"
+    return _claim("network_vs_svm_is", paper,
+                  f"ahead on {ahead} of {n} domains, mean {_signed(run_diff.mean())} "
+                  f"(range {_signed(run_diff.min())} to {_signed(run_diff.max())})", verdict)
+
+
+def _transfer_rows(table3: pd.DataFrame) -> pd.DataFrame:
+    """Table 3's fine-tuning rows of real targets (not TT, not Average/Std)."""
+    rows = table3[(table3["column"] != "TT") & ~table3["domain"].isin(SUMMARY_DOMAINS)]
+    return rows[rows["gain"].notna()]
+
+
+def _significant(rows: pd.DataFrame, family: str, statistics: Statistics) -> pd.Series:
+    """+1 / -1 / 0 per row: significantly above / below its reference after the correction within `family`."""
+    adjusted = pd.Series(np.nan, index=rows.index)
+    for _, group in rows.groupby(family):
+        adjusted[group.index] = adjust(group["p_value"].astype(float).tolist(), statistics.correction)
+    direction = np.sign(rows["difference"].astype(float)).fillna(0)
+    return direction.where(adjusted <= statistics.alpha, 0).astype(int)
+
+
+def transfer_vs_tt(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> dict:
+    """Table 3: gains over TT of every (target, configuration). Agrees when some are significantly above TT and
+    none below with a positive mean gain; `not shown` when none differs significantly but the mean gain is
+    positive. The TT seed spread (with repeats) is stated beside it."""
+    reported = tables.paper["table3"]
+    reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
+    paper_gains = reported[[c for c in reported.columns if c not in ("target", "domain", "TT")]].map(to_float)
+    rows = _transfer_rows(tables.table3)
+    significant = _significant(rows, "domain", statistics)
+    ahead, behind = int((significant > 0).sum()), int((significant < 0).sum())
+    tt = tables.table3[tables.table3["column"] == "TT"]
+    seed_sd = tt["seed_sd"].astype(float).dropna() if "seed_sd" in tt else pd.Series(dtype=float)
+    noise = (f"; TT's mean over folds moves by {paper_number(seed_sd.min())}-{paper_number(seed_sd.max())} (SD "
+             f"over seeds)" if len(seed_sd) else "")
+    run = (f"mean gain {_signed(rows['gain'].mean())}, {int((rows['gain'] > 0).sum())} of {len(rows)} cells "
+           f"positive; {ahead} significantly above TT, {behind} below ({statistics.describe(latex=False)}){noise}")
+    values = paper_gains.to_numpy(dtype=float).ravel()
+    values = values[~np.isnan(values)]
+    paper = f"mean gain {_signed(values.mean())}, {int((values > 0).sum())} of {len(values)} cells positive"
+    return _claim("transfer_vs_tt", paper, run, _by_sign(float(rows["gain"].mean()), ahead, behind))
+
+
+def which_layers(tables: RunTables) -> dict:
+    """Table 3: the configuration with the highest mean gain over targets. Agrees when it is the paper's
+    (S1-A2); the rank correlation of the configurations' mean gains, paper vs run, is stated beside it."""
+    reported = tables.paper["table3"]
+    reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
+    columns = [c for c in reported.columns if c not in ("target", "domain", "TT")]
+    paper_mean = reported[columns].map(to_float).mean()
+    run_mean = _transfer_rows(tables.table3).groupby("column")["gain"].mean()
+    common = [c for c in columns if c in run_mean.index]
+    rho = (f"Spearman rho of the {len(common)} configurations' mean gains, paper vs run: "
+           f"{stats.spearmanr(paper_mean[common], run_mean[common]).statistic:.2f}" if len(common) > 2
+           else f"{len(common)} configurations: no rank correlation")
+    paper_best, run_best = paper_mean.idxmax(), run_mean.idxmax()
+    return _claim("which_layers", f"best on average {paper_best} ({_signed(paper_mean.max())})",
+                  f"best on average {run_best} ({_signed(run_mean.max())}; {paper_best}: "
+                  f"{_signed(run_mean.get(paper_best, math.nan))}); {rho}",
+                  "agrees" if run_best == paper_best else "disagrees")
+
+
+def _marker_counts(markers: pd.Series) -> tuple[int, int, int]:
+    """(↑, •, cells) of Table 4's ablation cells."""
+    return int((markers == HIGHER).sum()), int((markers == LOWER).sum()), len(markers)
+
+
+def sources(tables: RunTables, scenario: str) -> dict:
+    """Table 4 in one scenario: the significant markers of the ablation cells (a source left out vs All).
+    The paper says S1 raises (↑) and S2 lowers (•): agrees when the run's markers lean the same way,
+    `not shown` when it has none, disagrees when they lean the other way, mixed when tied."""
+    key = "sources_s1" if scenario == "S1" else "sources_s2"
+    reported = tables.paper["table4"]
+    reported = reported[reported["excluded_source"] != "All"]
+    cells = [text for c in reported.columns if c.startswith(f"{scenario}-") for text in reported[c]]
+    paper_up, paper_down = (sum(reported_marker(t) == m for t in cells) for m in (HIGHER, LOWER))
+    paper_other = sum(reported_marker(t) not in ("", HIGHER, LOWER) for t in cells)
+    paper = (f"{paper_up} ↑ and {paper_down} • of {len(cells)} cells"
+             + (f" (and {paper_other} {MARKERS[1]}, printed but undefined)" if paper_other else ""))
+    if tables.table4 is None:
+        return _claim(key, paper, "no Table 4 ablation in this run", "not run")
+    ablation = tables.table4[(tables.table4["excluded"] != "") & (tables.table4["scenario"] == scenario)]
+    if ablation.empty:
+        return _claim(key, paper, f"no {scenario} ablation cells in this run", "not run")
+    up, down, n = _marker_counts(ablation["marker"])
+    expected_up = scenario == "S1"
+    lean = up - down if expected_up else down - up
+    verdict = "not shown" if up == down == 0 else "agrees" if lean > 0 else "disagrees" if lean < 0 else "mixed"
+    mean_change = float((ablation["uar"] - ablation["all_uar"]).mean())
+    return _claim(key, paper, f"{up} ↑ and {down} • of {n} cells; mean change {_signed(mean_change)}", verdict)
+
+
+def network_vs_asvm(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> dict:
+    """Table 5: the CNN+LSTM chosen per run on held-out data minus the A-SVM, per target, with Table 5's test.
+    The paper's own Table 5 chose on test; the run's nested choice is the honest counterpart."""
+    reported = tables.paper["table5"]
+    paper_gain = reported["Gain"].map(to_float)
+    paper = (f"ahead on {int((paper_gain > 0).sum())} of {len(paper_gain)} corpora (relative gain "
+             f"{_signed(paper_gain.min())} to {_signed(paper_gain.max())}, chosen on test)")
+    nested = tables.table5[(tables.table5["selection"] == NESTED) & tables.table5["uar"].notna()]
+    if nested.empty:
+        return _claim("network_vs_asvm", paper, "no nested choice in this run", "not run")
+    difference = nested["uar"] - nested["asvm_uar"]
+    significant = np.sign(difference).where(nested["p_value"].astype(float) <= statistics.alpha, 0)
+    ahead, behind = int((significant > 0).sum()), int((significant < 0).sum())
+    return _claim("network_vs_asvm", paper,
+                  f"ahead on {int((difference > 0).sum())} of {len(difference)} domains (relative gain "
+                  f"{_signed(nested['gain'].min())} to {_signed(nested['gain'].max())}, chosen per run on held-out "
+                  f"data), mean UAR difference {_signed(difference.mean())}; {ahead} significantly ahead, {behind} "
+                  f"behind",
+                  _by_sign(float(difference.mean()), ahead, behind))
+
+
+def check_claims(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+    """Every claim of the paper checked on the run: one row each, in the paper's order."""
+    rows = [network_vs_svm_is(tables), transfer_vs_tt(tables, statistics), which_layers(tables),
+            sources(tables, "S1"), sources(tables, "S2"), network_vs_asvm(tables, statistics)]
+    return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def render_markdown(claims: pd.DataFrame) -> str:
+    """The claims as a Markdown table (finding, paper, this run, verdict)."""
+    lines = ["| finding | paper | this run | verdict |", "|---|---|---|---|"]
+    lines += [f"| {row.finding} | {row.paper} | {row.run} | **{row.verdict}** |" for row in claims.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
+def write_claims(tables: RunTables, statistics: Statistics, csv_path: str | Path,
+                 markdown_path: str | Path) -> pd.DataFrame:
+    """Check the paper's claims on a run's tables; write the CSV and the Markdown table atomically."""
+    claims = check_claims(tables, statistics)
+    atomic.write_text(markdown_path, render_markdown(claims))
+    atomic.write_text(csv_path, claims.to_csv(index=False))
+    return claims
