@@ -101,6 +101,9 @@ def test_a_run_without_table4_says_not_run_and_a_missing_table_is_named(tmp_path
     claims = write_claims(RunTables.read_dir(tmp_path, PAPER_DIR), Statistics(), tmp_path / "claims.csv",
                           tmp_path / "claims.md").set_index("claim")
     assert claims.loc["sources_s1", "verdict"] == claims.loc["sources_s2", "verdict"] == "not run"
+    run_table(4, tmp_path, metrics, THREE_DOMAINS, SCENARIOS, APPROACHES, ablation=False)   # All rows only
+    claims = check_claims(RunTables.read_dir(tmp_path, PAPER_DIR)).set_index("claim")
+    assert claims.loc["sources_s1", "run"] == "no S1 ablation cells in this run"
     assert (tmp_path / "claims.md").read_text().startswith("| finding | paper | this run | verdict |")
     (tmp_path / "table3.csv").unlink()
     with pytest.raises(FileNotFoundError, match=r"table3\.csv missing: build it first"):

@@ -40,6 +40,8 @@ CLAIMS = {
 }
 CLAIM_COLUMNS = ["claim", "finding", "paper", "run", "verdict"]
 SUMMARY_DOMAINS = {key for key, _ in SUMMARY_ROWS}
+#: Text columns of Tables 2-5 whose empty cells mean something ('' excluded: the All row), never NaN here.
+TEXT_COLUMNS = {"column", "domain", "excluded", "marker", "scenario", "approach", "selection", "configuration"}
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ def _read(path: str | Path) -> pd.DataFrame:
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path} missing: build it first (snakemake {path})")
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    text = frame.select_dtypes(include=["object", "str"]).columns
-    frame[text] = frame[text].fillna("")   # empty text cells ('' excluded: the All row; '' marker: none)
+    for column in TEXT_COLUMNS & set(frame.columns):   # '' excluded: an All row; '' marker: none; even when
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), "")   # the column is all empty
     return frame
 
 
