@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 EXPORTS = {"export_choices", "export_model"}
 #: The landing page (rule summary) names the config's digest, so any config edit rewrites it (a second).
 LANDING = {"summary"}
-DOWNSTREAM = re.compile(r"collect_metrics|audit_predictions|table[2-5]|figure_\w+|report\w*|summary|all|export_\w+")
+DOWNSTREAM = re.compile(r"collect_metrics|audit_predictions|table[2-5]|claims|figure_\w+|report\w*|summary|all"
+                        r"|export_\w+")
 
 
 def dry_run(workdir, config, **edits):
@@ -62,9 +63,10 @@ def test_waveform_length_reruns_features_and_training_only(finished):
     assert not untouched & set(jobs), jobs
 
 
-#: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the UAR-with-CI figure, the report.
-ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "audit_predictions", "table5", "figure_uar_intervals", "report", "all",
-                   *EXPORTS, *LANDING}
+#: What an Adaptive SVM change may rerun: its jobs, its metrics, Table 5, the claims, the UAR-with-CI figure, the
+#: report.
+ASVM_DOWNSTREAM = {"asvm", "collect_metrics", "audit_predictions", "table5", "claims", "figure_uar_intervals",
+                   "report", "all", *EXPORTS, *LANDING}
 
 
 def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
@@ -75,8 +77,8 @@ def test_asvm_grid_reruns_only_asvm_jobs_and_table5(finished):
 
 def test_corrected_test_reruns_only_the_tables_that_compare(finished):
     jobs = dry_run(*finished, evaluate__test="corrected_t")
-    assert set(jobs) == {"table3", "table4", "table5", "figure_table3_gains", "figure_table4", "report", "all",
-                         *EXPORTS, *LANDING}, jobs
+    assert set(jobs) == {"table3", "table4", "table5", "claims", "figure_table3_gains", "figure_table4", "report",
+                         "all", *EXPORTS, *LANDING}, jobs
 
 
 def test_an_unchanged_choice_does_not_retrain_the_exports(finished_copy):
@@ -98,9 +100,9 @@ def test_bootstrap_resamples_rerun_metrics_not_training(finished):
     assert jobs.get("collect_metrics") == 7 and not {"pretrain", "finetune", "target_only", "svm_is"} & set(jobs)
 
 
-def test_alpha_reruns_only_table4_and_its_figures(finished):
+def test_alpha_reruns_only_table4_its_figures_and_the_claims(finished):
     jobs = dry_run(*finished, evaluate__alpha=0.01)
-    assert set(jobs) == {"table4", "figure_table4", "report", "all", *LANDING}, jobs
+    assert set(jobs) == {"table4", "claims", "figure_table4", "report", "all", *LANDING}, jobs
 
 
 def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):
@@ -120,6 +122,6 @@ def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finishe
 def test_renaming_a_dataset_reruns_only_what_prints_its_name(finished):
     jobs = dry_run(*finished, corpora__lab__name="Lab (2-s clips)")
     assert {"table1", "table2", "table3", "table5", "figure_confusion", "figure_learning_curves"} <= set(jobs)
-    assert all(rule.startswith(("table", "figure_")) or rule in {"report", "all", *EXPORTS, *LANDING}
+    assert all(rule.startswith(("table", "figure_")) or rule in {"claims", "report", "all", *EXPORTS, *LANDING}
                for rule in jobs), jobs
     assert not {"fetch_corpus", "ingest_corpus", "collect_metrics"} & set(jobs), jobs
