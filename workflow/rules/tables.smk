@@ -142,7 +142,6 @@ rule claims:
         mem_mb=1000,
         runtime=10,
     params:
-        paper_dir=repo_path(config["tables"]["paper_reported"]),
         statistics=statistics_settings("claims"),
         code=code_fingerprint("sertransfer.tables.claims"),
     script:
