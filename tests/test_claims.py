@@ -7,6 +7,7 @@ import pytest
 
 from sertransfer.tables.claims import CLAIMS, RunTables, check_claims, render_markdown, write_claims
 from sertransfer.tables.evidence import Statistics
+from sertransfer.tables.latex import paper_number
 from sertransfer.tables.paper import to_float
 from test_tables import PAPER_DIR, THREE_DOMAINS, make_metrics, run_table
 
@@ -50,6 +51,11 @@ def test_the_papers_side_is_read_from_its_tables(tmp_path):
     table3 = table3[~table3["target"].isin(["Average", "Std"])]
     gains = table3.drop(columns=["target", "TT"]).map(to_float)
     assert claims.loc["which_layers", "paper"].startswith(f"best on average {gains.mean().idxmax()}")
+    shared = [f"{scenario}-{approach}" for scenario in SCENARIOS for approach in APPROACHES]
+    mean = gains[shared].to_numpy().mean()   # the paper over the configurations this run has, then over all 16
+    assert claims.loc["transfer_vs_tt", "paper"].startswith(f"mean gain {'+' if mean >= 0 else ''}"
+                                                            f"{paper_number(mean)}, ")
+    assert f"over {', '.join(shared)} (all 16: " in claims.loc["transfer_vs_tt", "paper"]
 
 
 def test_the_svm_far_ahead_disagrees_the_network_far_ahead_agrees(tmp_path):

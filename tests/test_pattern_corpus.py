@@ -117,3 +117,6 @@ def test_real5_names_the_five_shared_corpora():
                                         "ravdess": "RAVDESS", "urdu": "URDU"}
     del config["corpora"]["savee"]["name"], config["corpora"]["emodb"]["name"]
     assert configured_names(config)["savee"] == "savee" and configured_names(config)["emodb"] == "Emo-DB"
+    config["corpora"]["urdu"]["name"] = "emo-db"
+    with pytest.raises(ValueError, match=r"corpora\.emodb and corpora\.urdu are both named 'emo-db'"):
+        configured_names(config)

@@ -250,7 +250,8 @@ def claims_block(files: RunFiles, link: Linker) -> str:
     return (f"<h2>The paper's claims on this run ({link(vocabulary.CLAIMS_CSV, 'claims.csv')})</h2><table class=f>"
             "<tr><th>Finding</th><th>Paper (its six corpora)</th><th>This run</th><th>Verdict</th></tr>"
             + rows + "</table><p class=note>Read from the paper's tables and this run's Tables 2-5; <i>not shown</i>: "
-            "the run's differences have the paper's sign on average but none is significant.</p>")
+            "the run's differences have the paper's sign on average but none is significant; <i>mixed</i>: "
+            "significant both ways, or a tie; <i>not run</i>: the run has no such cells.</p>")
 
 
 def audit_block(files: RunFiles, link: Linker) -> str:

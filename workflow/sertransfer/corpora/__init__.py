@@ -56,8 +56,15 @@ def reading_settings(corpus: Mapping) -> dict:
 
 
 def configured_names(config: Mapping) -> dict[str, str]:
-    """Every configured domain (in `domains` order) -> its dataset name."""
-    return {domain: dataset_name(domain, config["corpora"].get(domain)) for domain in config["domains"]}
+    """Every configured domain (in `domains` order) -> its dataset name; two domains may not share a name."""
+    names = {domain: dataset_name(domain, config["corpora"].get(domain)) for domain in config["domains"]}
+    seen: dict[str, str] = {}
+    for domain, name in names.items():
+        if name.lower() in seen:
+            raise ValueError(f"corpora.{seen[name.lower()]} and corpora.{domain} are both named {name!r} in the "
+                             "tables: give each dataset its own corpora.<domain>.name")
+        seen[name.lower()] = domain
+    return names
 
 
 __all__ = ["CORPORA", "MANIFEST_COLUMNS", "BadAudioError", "CorpusPatternError", "CorpusRootError",

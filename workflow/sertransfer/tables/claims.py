@@ -6,7 +6,8 @@ difference counts as significant when its test over folds (`evaluate.test`) give
 after the configured correction (`evaluate.correction`) within each target's family, as Table 4 does.
 
 Verdicts: `agrees`, `disagrees`, `not shown` (the run's differences have the paper's sign on average but none
-is significant) and `mixed`; how each claim reaches one is in its function's docstring and docs/design.md.
+is significant), `mixed` (significant differences both ways, or a tie) and `not run` (the run has no such
+cells); how each claim reaches one is in its function's docstring and docs/design.md §12.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def _claim(key: str, paper: str, run: str, verdict: str) -> dict:
 
 
 def _signed(value: float) -> str:
-    """+.051 / -.120 (the paper's number style with a sign)."""
+    """+.051 / -.120 (the paper's number style with a sign); n/a for a missing value."""
+    if value is None or math.isnan(value):
+        return "n/a"
     return ("+" if value >= 0 else "") + paper_number(value)
 
 
@@ -106,18 +109,22 @@ def _by_sign(mean: float, ahead: int, behind: int) -> str:
 
 
 def network_vs_svm_is(tables: RunTables) -> dict:
-    """Table 2: CNN+LSTM minus SVM-IS per domain. Table 2 has no test between them, so the verdict is by
-    majority: agrees when the network is ahead on average and on most domains, disagrees when behind on both."""
+    """Table 2: CNN+LSTM minus SVM-IS per domain (UAR difference). Table 2 has no test between them, so the
+    verdict is by majority: agrees when the network is ahead on average and on most domains, disagrees when
+    behind on average and on most, mixed otherwise."""
     reported = tables.paper["table2"]
     paper_diff = reported["CNN+LSTM"].map(to_float) - reported["SVM-IS"].map(to_float)
     uar = tables.table2.pivot_table(index="domain", columns="column", values="uar")
-    run_diff = uar["CNN+LSTM"] - uar["SVM-IS"]
-    ahead, n = int((run_diff > 0).sum()), len(run_diff)
+    run_diff = (uar["CNN+LSTM"] - uar["SVM-IS"]).dropna()
+    if run_diff.empty:
+        return _claim("network_vs_svm_is", "", "no domain with both columns in this run", "not run")
+    ahead, behind, n = int((run_diff > 0).sum()), int((run_diff < 0).sum()), len(run_diff)
     verdict = ("agrees" if run_diff.mean() > 0 and ahead > n / 2 else
-               "disagrees" if run_diff.mean() < 0 and ahead < n / 2 else "mixed")
-    paper = f"ahead on {int((paper_diff > 0).sum())} of {len(paper_diff)} corpora, mean {_signed(paper_diff.mean())}"
+               "disagrees" if run_diff.mean() < 0 and behind > n / 2 else "mixed")
+    paper = (f"ahead on {int((paper_diff > 0).sum())} of {len(paper_diff)} corpora, mean UAR difference "
+             f"{_signed(paper_diff.mean())}")
     return _claim("network_vs_svm_is", paper,
-                  f"ahead on {ahead} of {n} domains, mean {_signed(run_diff.mean())} "
+                  f"ahead on {ahead} of {n} domains, mean UAR difference {_signed(run_diff.mean())} "
                   f"(range {_signed(run_diff.min())} to {_signed(run_diff.max())})", verdict)
 
 
@@ -125,6 +132,13 @@ def _transfer_rows(table3: pd.DataFrame) -> pd.DataFrame:
     """Table 3's fine-tuning rows of real targets (not TT, not Average/Std)."""
     rows = table3[(table3["column"] != "TT") & ~table3["domain"].isin(SUMMARY_DOMAINS)]
     return rows[rows["gain"].notna()]
+
+
+def _paper_gains(tables: RunTables) -> pd.DataFrame:
+    """The paper's Table 3 relative gains: target x configuration (its Average and Std rows left out)."""
+    reported = tables.paper["table3"]
+    reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
+    return reported[[c for c in reported.columns if c not in ("target", "domain", "TT")]].map(to_float)
 
 
 def _significant(rows: pd.DataFrame, family: str, statistics: Statistics) -> pd.Series:
@@ -136,45 +150,56 @@ def _significant(rows: pd.DataFrame, family: str, statistics: Statistics) -> pd.
     return direction.where(adjusted <= statistics.alpha, 0).astype(int)
 
 
+def _gain_summary(values: np.ndarray) -> str:
+    """'mean gain +.062, 12 of 12 cells positive' over the finite values."""
+    values = values[~np.isnan(values)]
+    return f"mean gain {_signed(float(values.mean()))}, {int((values > 0).sum())} of {len(values)} cells positive"
+
+
 def transfer_vs_tt(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> dict:
-    """Table 3: gains over TT of every (target, configuration). Agrees when some are significantly above TT and
-    none below with a positive mean gain; `not shown` when none differs significantly but the mean gain is
-    positive. The TT seed spread (with repeats) is stated beside it."""
-    reported = tables.paper["table3"]
-    reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
-    paper_gains = reported[[c for c in reported.columns if c not in ("target", "domain", "TT")]].map(to_float)
+    """Table 3: relative gains over TT of every (target, configuration), the paper's over the configurations
+    this run has (and over all of its own when they differ). Agrees when some cells are significantly above
+    TT and none below with a positive mean gain; `not shown` when none differs significantly but the mean
+    gain is positive. The TT seed spread (with repeats, in UAR) is stated beside it."""
     rows = _transfer_rows(tables.table3)
+    paper_gains = _paper_gains(tables)
+    shared = [c for c in paper_gains.columns if c in set(rows["column"])]
+    paper = _gain_summary(paper_gains[shared].to_numpy(dtype=float).ravel())
+    if len(shared) < len(paper_gains.columns):   # the paper over this run's configurations, then over all
+        paper += (f" over {', '.join(shared)} (all {len(paper_gains.columns)}: "
+                  f"{_gain_summary(paper_gains.to_numpy(dtype=float).ravel())})")
+    if rows.empty:
+        return _claim("transfer_vs_tt", paper, "no fine-tuning cells in this run", "not run")
     significant = _significant(rows, "domain", statistics)
     ahead, behind = int((significant > 0).sum()), int((significant < 0).sum())
     tt = tables.table3[tables.table3["column"] == "TT"]
     seed_sd = tt["seed_sd"].astype(float).dropna() if "seed_sd" in tt else pd.Series(dtype=float)
-    noise = (f"; TT's mean over folds moves by {paper_number(seed_sd.min())}-{paper_number(seed_sd.max())} (SD "
-             f"over seeds)" if len(seed_sd) else "")
-    run = (f"mean gain {_signed(rows['gain'].mean())}, {int((rows['gain'] > 0).sum())} of {len(rows)} cells "
-           f"positive; {ahead} significantly above TT, {behind} below ({statistics.describe(latex=False)}){noise}")
-    values = paper_gains.to_numpy(dtype=float).ravel()
-    values = values[~np.isnan(values)]
-    paper = f"mean gain {_signed(values.mean())}, {int((values > 0).sum())} of {len(values)} cells positive"
+    noise = (f"; TT's UAR (mean over folds) moves by {paper_number(seed_sd.min())}-{paper_number(seed_sd.max())} "
+             f"(SD over seeds)" if len(seed_sd) else "")
+    run = (f"{_gain_summary(rows['gain'].to_numpy(dtype=float))}; {ahead} significantly above TT, {behind} below "
+           f"[{statistics.describe(latex=False)}]{noise}")
     return _claim("transfer_vs_tt", paper, run, _by_sign(float(rows["gain"].mean()), ahead, behind))
 
 
 def which_layers(tables: RunTables) -> dict:
-    """Table 3: the configuration with the highest mean gain over targets. Agrees when it is the paper's
-    (S1-A2); the rank correlation of the configurations' mean gains, paper vs run, is stated beside it."""
-    reported = tables.paper["table3"]
-    reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
-    columns = [c for c in reported.columns if c not in ("target", "domain", "TT")]
-    paper_mean = reported[columns].map(to_float).mean()
+    """Table 3: the configuration with the highest mean gain over targets, among the configurations both the
+    paper and the run have. Agrees when it is the paper's best among them; `not run` with fewer than two
+    shared configurations. The rank correlation of the shared configurations' mean gains is stated beside it."""
+    paper_mean = _paper_gains(tables).mean()
     run_mean = _transfer_rows(tables.table3).groupby("column")["gain"].mean()
-    common = [c for c in columns if c in run_mean.index]
-    rho = (f"Spearman rho of the {len(common)} configurations' mean gains, paper vs run: "
-           f"{stats.spearmanr(paper_mean[common], run_mean[common]).statistic:.2f}" if len(common) > 2
-           else f"{len(common)} configurations: no rank correlation")
-    paper_best, run_best = paper_mean.idxmax(), run_mean.idxmax()
-    return _claim("which_layers", f"best on average {paper_best} ({_signed(paper_mean.max())})",
-                  f"best on average {run_best} ({_signed(run_mean.max())}; {paper_best}: "
-                  f"{_signed(run_mean.get(paper_best, math.nan))}); {rho}",
-                  "agrees" if run_best == paper_best else "disagrees")
+    shared = [c for c in paper_mean.index if c in run_mean.index]
+    paper = f"best on average {paper_mean.idxmax()} ({_signed(paper_mean.max())}) of {len(paper_mean)}"
+    if len(shared) < 2:
+        return _claim("which_layers", paper, f"{len(shared)} configuration(s) shared with the paper: nothing to "
+                                             "rank", "not run")
+    paper_best, run_best = paper_mean[shared].idxmax(), run_mean[shared].idxmax()
+    if paper_best != paper_mean.idxmax():
+        paper += f"; among this run's {len(shared)}: {paper_best} ({_signed(paper_mean[paper_best])})"
+    rho = (f"; Spearman rho of the {len(shared)} mean gains, paper vs run: "
+           f"{stats.spearmanr(paper_mean[shared], run_mean[shared]).statistic:.2f}" if len(shared) > 2 else "")
+    return _claim("which_layers", paper,
+                  f"best on average {run_best} ({_signed(run_mean[run_best])}) of {len(shared)}; {paper_best}: "
+                  f"{_signed(run_mean[paper_best])}{rho}", "agrees" if run_best == paper_best else "disagrees")
 
 
 def _marker_counts(markers: pd.Series) -> tuple[int, int, int]:
@@ -182,29 +207,57 @@ def _marker_counts(markers: pd.Series) -> tuple[int, int, int]:
     return int((markers == HIGHER).sum()), int((markers == LOWER).sum()), len(markers)
 
 
-def sources(tables: RunTables, scenario: str) -> dict:
-    """Table 4 in one scenario: the significant markers of the ablation cells (a source left out vs All).
-    The paper says S1 raises (↑) and S2 lowers (•): agrees when the run's markers lean the same way,
-    `not shown` when it has none, disagrees when they lean the other way, mixed when tied."""
-    key = "sources_s1" if scenario == "S1" else "sources_s2"
+def _paper_sources(tables: RunTables, scenario: str) -> str:
+    """The paper's Table 4 in one scenario: its markers, and how many cells are above / below their All row.
+
+    The two need not agree: the paper prints an undefined `↓`, and some of its `•` (a significant drop, says
+    its caption) stand beside numbers above All."""
     reported = tables.paper["table4"]
-    reported = reported[reported["excluded_source"] != "All"]
-    cells = [text for c in reported.columns if c.startswith(f"{scenario}-") for text in reported[c]]
-    paper_up, paper_down = (sum(reported_marker(t) == m for t in cells) for m in (HIGHER, LOWER))
-    paper_other = sum(reported_marker(t) not in ("", HIGHER, LOWER) for t in cells)
-    paper = (f"{paper_up} ↑ and {paper_down} • of {len(cells)} cells"
-             + (f" (and {paper_other} {MARKERS[1]}, printed but undefined)" if paper_other else ""))
+    columns = [c for c in reported.columns if c.startswith(f"{scenario}-")]
+    above = below = 0
+    markers: list[str] = []
+    for _, block in reported.groupby("domain", sort=False):
+        reference = block[block["excluded_source"] == "All"]
+        if reference.empty:
+            continue
+        for column in columns:
+            all_uar = to_float(reference[column].iloc[0])
+            for text in block.loc[block["excluded_source"] != "All", column]:
+                markers.append(reported_marker(text))
+                above += to_float(text) > all_uar
+                below += to_float(text) < all_uar
+    up, down = markers.count(HIGHER), markers.count(LOWER)
+    undefined = sum(m not in ("", HIGHER, LOWER) for m in markers)
+    return (f"{up} ↑ and {down} • of {len(markers)} cells"
+            + (f" (and {undefined} {MARKERS[1]}, printed but undefined)" if undefined else "")
+            + f"; by its numbers {above} above All, {below} below")
+
+
+def sources(tables: RunTables, scenario: str) -> dict:
+    """Table 4 in one scenario: the significant markers of the ablation cells (a source left out vs All) of the
+    approaches the paper prints (A1-A4). The paper says S1 raises (↑) and S2 lowers (•): agrees when the run's
+    markers lean the same way, disagrees when they lean the other way, mixed when tied; with no marker at all,
+    `not shown` when the mean UAR change has the paper's sign, disagrees otherwise."""
+    key = "sources_s1" if scenario == "S1" else "sources_s2"
+    paper = _paper_sources(tables, scenario)
     if tables.table4 is None:
         return _claim(key, paper, "no Table 4 ablation in this run", "not run")
-    ablation = tables.table4[(tables.table4["excluded"] != "") & (tables.table4["scenario"] == scenario)]
+    printed = [c for c in tables.paper["table4"].columns if c.startswith(f"{scenario}-")]   # A1-A4, as the paper
+    ablation = tables.table4[(tables.table4["excluded"] != "") & tables.table4["column"].isin(printed)]
     if ablation.empty:
         return _claim(key, paper, f"no {scenario} ablation cells in this run", "not run")
     up, down, n = _marker_counts(ablation["marker"])
-    expected_up = scenario == "S1"
-    lean = up - down if expected_up else down - up
-    verdict = "not shown" if up == down == 0 else "agrees" if lean > 0 else "disagrees" if lean < 0 else "mixed"
+    sign = 1 if scenario == "S1" else -1   # the direction the paper reports: S1 up, S2 down
     mean_change = float((ablation["uar"] - ablation["all_uar"]).mean())
-    return _claim(key, paper, f"{up} ↑ and {down} • of {n} cells; mean change {_signed(mean_change)}", verdict)
+    lean = sign * (up - down)
+    if up == down == 0:
+        verdict = "not shown" if sign * mean_change > 0 else "disagrees"
+    else:
+        verdict = "agrees" if lean > 0 else "disagrees" if lean < 0 else "mixed"
+    change = ablation["uar"] - ablation["all_uar"]
+    above, below = int((change > 0).sum()), int((change < 0).sum())
+    return _claim(key, paper, f"{up} ↑ and {down} • of {n} cells; by the numbers {above} above All, {below} below; "
+                              f"mean UAR change {_signed(mean_change)}", verdict)
 
 
 def network_vs_asvm(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> dict:

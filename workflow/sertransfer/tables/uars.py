@@ -74,7 +74,7 @@ def transfer(scenario: str, approach: str, excluded: str = "") -> Configuration:
 
 
 #: The domains a table shows: their keys (each named by its default, corpora.dataset_name) or key -> dataset name.
-Domains = Iterable[str] | Mapping[str, str]
+Domains = Sequence[str] | Mapping[str, str]
 
 
 def dataset_names(domains: Domains) -> dict[str, str]:
@@ -193,7 +193,7 @@ def fold_record(folds: pd.Series, runs: pd.DataFrame | None = None) -> dict:
             **{f"uar_fold{fold}": float(value) for fold, value in folds.items()}}
 
 
-def ablation_included(domains: Sequence[str], ablation: bool) -> bool:
+def ablation_included(domains: Domains, ablation: bool) -> bool:
     """Whether Table 4 has ablation rows: the plan runs ablations only with more than two domains."""
     return bool(ablation) and len(domains) > 2
 
