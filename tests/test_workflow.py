@@ -212,8 +212,9 @@ def test_report_of_the_tiny_run_holds_every_table_and_figure(tiny_run, tmp_path)
     assert made.returncode == 0, made.stderr[-3000:]
     for report in (by_rule, by_hand):
         html = report.read_text(errors="replace")
-        for name in ("table1.csv", "table5.csv", "table3_gains.png", "confusion_rml.png", "pretrain_curves.png",
-                     "summary.csv", "Protocol audit", "uar_intervals.png"):
+        for name in ("table1.csv", "table5.csv", "claims.csv", "table3_gains.png", "confusion_rml.png",
+                     "pretrain_curves.png", "summary.csv", "Protocol audit", "uar_intervals.png",
+                     "Training curves of RML:", '"target": "RML"'):   # figures labelled by the dataset's name
             assert name in html, (report, name)
 
 

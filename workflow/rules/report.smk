@@ -98,7 +98,7 @@ rule figure_confusion:
             caption="../report/confusion.rst",
             category="Figures",
             subcategory="Confusion matrices",
-            labels={"target": "{target}"},
+            labels=lambda w: {"target": DATASET_NAMES[w.target]},
         ),
     log:
         "logs/figures/confusion_{target}.log",
@@ -131,7 +131,7 @@ rule figure_learning_curves:
             caption="../report/learning_curves.rst",
             category="Figures",
             subcategory="Learning curves",
-            labels={"curves": "{target}"},
+            labels=lambda w: {"curves": DATASET_NAMES[w.target]},
         ),
     log:
         "logs/figures/learning_curves_{target}.log",
