@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sertransfer.tables.claims import CLAIMS, RunTables, check_claims, render_markdown, write_claims
+from sertransfer.tables.claims import (
+    CLAIMS,
+    RunTables,
+    check_claims,
+    render_markdown,
+    render_side_by_side,
+    side_by_side,
+    write_claims,
+)
 from sertransfer.tables.evidence import Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.paper import to_float
@@ -114,3 +122,23 @@ def test_a_run_without_table4_says_not_run_and_a_missing_table_is_named(tmp_path
     (tmp_path / "table3.csv").unlink()
     with pytest.raises(FileNotFoundError, match=r"table3\.csv missing: build it first"):
         RunTables.read_dir(tmp_path, PAPER_DIR)
+
+
+def test_runs_side_by_side_keep_each_verdict_and_say_where_the_papers_side_differs():
+    def claims(run: str, paper: str, verdict: str) -> pd.DataFrame:
+        return pd.DataFrame([{"claim": "network_vs_svm_is", "finding": "Table 2", "paper": "ahead on 4 of 6",
+                              "run": run, "verdict": verdict},
+                             {"claim": "transfer_vs_tt", "finding": "RQ1", "paper": paper, "run": run,
+                              "verdict": verdict}], columns=["claim", "finding", "paper", "run", "verdict"])
+
+    table = side_by_side({"stratified": claims("ahead on 1 of 5", "all 16", "disagrees"),
+                          "speaker": claims("ahead on 0 of 5", "S1-A2, S2-A2", "not shown").iloc[[1]]})
+    assert list(table.columns) == ["claim", "finding", "paper", "stratified", "speaker"]
+    assert table["stratified"].tolist() == ["**disagrees**: ahead on 1 of 5"] * 2
+    assert table["speaker"].tolist() == ["not checked", "**not shown**: ahead on 0 of 5 (the paper, over this "
+                                         "run's configurations: S1-A2, S2-A2)"]
+    markdown = render_side_by_side(table)
+    assert markdown.splitlines()[0] == "| finding | paper | stratified | speaker |"
+    assert len(markdown.splitlines()) == 4
+    with pytest.raises(ValueError, match="not in run 'speaker'"):
+        side_by_side({"speaker": claims("x", "y", "z").iloc[[1]], "stratified": claims("x", "y", "z")})

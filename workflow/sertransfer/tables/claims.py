@@ -295,6 +295,45 @@ def render_markdown(claims: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def side_by_side(runs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Several runs' claims in one table: the finding, the paper's side (of the first run), each run's side.
+
+    Each run's cell is its verdict, then its side; where the paper's side for that run differs from the
+    first run's (it is computed over the configurations the run has), the cell says so.
+    """
+    labels = list(runs)
+    if not labels:
+        raise ValueError("side_by_side needs at least one run's claims")
+    first = runs[labels[0]].set_index("claim")
+    table = first[["finding", "paper"]].copy()
+    for label in labels:
+        claims = runs[label].set_index("claim")
+        unknown = sorted(set(claims.index) - set(first.index))
+        if unknown:
+            raise ValueError(f"claims of run {label!r} not in run {labels[0]!r}: {unknown}")
+        cells = []
+        for claim in table.index:
+            if claim not in claims.index:
+                cells.append("not checked")
+                continue
+            row = claims.loc[claim]
+            cell = f"**{row['verdict']}**: {row['run']}"
+            if row["paper"] != first.loc[claim, "paper"]:
+                cell += f" (the paper, over this run's configurations: {row['paper']})"
+            cells.append(cell)
+        table[label] = cells
+    return table.reset_index()
+
+
+def render_side_by_side(table: pd.DataFrame) -> str:
+    """side_by_side's table as Markdown (finding, paper, one column per run)."""
+    runs = [column for column in table.columns if column not in ("claim", "finding", "paper")]
+    lines = ["| finding | paper | " + " | ".join(runs) + " |", "|---|---|" + "---|" * len(runs)]
+    lines += ["| " + " | ".join([row["finding"], row["paper"], *(row[run] for run in runs)]) + " |"
+              for _, row in table.iterrows()]
+    return "\n".join(lines) + "\n"
+
+
 def write_claims(tables: RunTables, statistics: Statistics, csv_path: str | Path,
                  markdown_path: str | Path) -> pd.DataFrame:
     """Check the paper's claims on a run's tables; write the CSV and the Markdown table atomically."""
