@@ -127,13 +127,19 @@ def test_pretrain_finetune_and_a1_equals_pretrained(config, data, tmp_path):
                                   rows[rows["approach"] == "A1"].reset_index(drop=True))
 
 
-def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(config, data, tmp_path):
-    job_data, root = data
-    pretrain = PretrainJob("s2x-test", "cnn_lstm", ("emodb",), None, ("rml",))
+def pretrained_on_emodb(config, data, tmp_path, set_id):
+    """A model pretrained on emodb and its two fine-tuning units on rml's folds: (units, model path)."""
+    job_data, _ = data
+    pretrain = PretrainJob(set_id, "cnn_lstm", ("emodb",), None, ("rml",))
     model = tmp_path / "m.keras"
     run_pretrain(pretrain, stage(config, "pretrain"), job_data, model, tmp_path / "p.parquet", tmp_path / "p.json",
                  threads=1)
-    units = [FinetuneJob(pretrain, "rml", fold, "S2") for fold in (0, 1)]
+    return [FinetuneJob(pretrain, "rml", fold, "S2") for fold in (0, 1)], model
+
+
+def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(config, data, tmp_path):
+    job_data, root = data
+    units, model = pretrained_on_emodb(config, data, tmp_path, "s2x-test")
     caches, folds = job_data.caches, {"rml": root / "rml-f.parquet"}
     run_finetune_set(units, stage(config, "finetune"), caches, folds, model, tmp_path / "pred", tmp_path / "hist",
                      threads=1)
@@ -151,6 +157,51 @@ def test_a_set_job_runs_every_unit_of_its_model_and_writes_whole_directories(con
         run_finetune_set([*units, FinetuneJob(other, "rml", 0, "S2")], stage(config, "finetune"), caches, folds, model,
                          tmp_path / "x", tmp_path / "y", threads=1)
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_an_interrupted_set_job_keeps_its_finished_units_and_its_rerun_trains_only_the_rest(config, data, tmp_path,
+                                                                                           monkeypatch):
+    import sertransfer.jobs as jobs
+
+    job_data, root = data
+    units, model = pretrained_on_emodb(config, data, tmp_path, "s2x-resume")
+    arguments = (units, stage(config, "finetune"), job_data.caches, {"rml": root / "rml-f.parquet"}, model)
+    run_finetune_set(*arguments, tmp_path / "ref", tmp_path / "ref-hist", threads=1)   # uninterrupted
+    trained, original = [], jobs.run_finetune
+
+    def failing_on_fold1(job, *args, **kwargs):
+        trained.append(job.fold)
+        if job.fold == 1:
+            raise MemoryError("interrupted while fine-tuning fold 1")
+        return original(job, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_finetune", failing_on_fold1)
+    kept = tmp_path / "interrupted"
+    with pytest.raises(MemoryError):
+        run_finetune_set(*arguments, tmp_path / "pred", tmp_path / "hist", threads=1, interrupted_dir=kept)
+    assert not (tmp_path / "pred").exists() and not (tmp_path / "hist").exists()   # no output looks finished
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*") if p.is_file()) == [
+        "histories/rml/fold0.json", "key.json", "predictions/rml/fold0.parquet"]
+
+    trained.clear()
+    monkeypatch.setattr(jobs, "run_finetune", lambda job, *a, **k: (trained.append(job.fold), original(job, *a, **k)))
+    run_finetune_set(*arguments, tmp_path / "pred", tmp_path / "hist", threads=1, interrupted_dir=kept)
+    assert trained == [1]                           # fold 0 was taken as kept, not trained again
+    assert not kept.exists()                        # the outputs are in place: nothing kept any more
+    for fold in (0, 1):                             # and every unit equals the uninterrupted job's
+        pd.testing.assert_frame_equal(read_predictions(tmp_path / "pred" / "rml" / f"fold{fold}.parquet"),
+                                      read_predictions(tmp_path / "ref" / "rml" / f"fold{fold}.parquet"))
+
+    # units kept under another key (here: other fine-tuning settings) are discarded, not taken
+    monkeypatch.setattr(jobs, "run_finetune", failing_on_fold1)
+    with pytest.raises(MemoryError):
+        run_finetune_set(*arguments, tmp_path / "p2", tmp_path / "h2", threads=1, interrupted_dir=kept)
+    other = TrainingSettings.from_config({**config, "seed": config["seed"] + 1}, "finetune")
+    trained.clear()
+    with pytest.raises(MemoryError):
+        run_finetune_set(units, other, *arguments[2:], tmp_path / "p2", tmp_path / "h2", threads=1,
+                         interrupted_dir=kept)
+    assert trained == [0, 1]
 
 
 def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from faults import fault, partials
+from faults import partials, run_until_killed
 
 from workflow_run import snakemake, table_snapshot
 
@@ -23,20 +21,9 @@ def test_pretraining_killed_mid_epoch_then_rerun_gives_the_uninterrupted_tables(
                                                                                tmp_path):
     workdir, config = finished_copy
     assert "Nothing to be done" in snakemake(workdir, "-n", "all", "--configfile", str(config)).stdout
-    # A run that has not reached this pretraining job yet: its outputs and what is made from them are absent.
-    # (Snakemake does not rebuild a missing intermediate file while everything made from it is up to date.)
-    for name in (*OUTPUTS, *DOWNSTREAM):
-        path = workdir / name
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    marker = tmp_path / "fired"
-
-    killed = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config),
-                       env=fault("pretrain", "training-batch", marker))
-    output = killed.stdout + killed.stderr
-    assert marker.read_text().startswith("killed after the first training update step"), output[-3000:]
-    assert killed.returncode != 0 and "Error in rule pretrain" in output, output[-3000:]
-    survivors = [name for name in OUTPUTS if (workdir / name).exists()]
-    assert survivors == [], f"outputs of the killed job survived: {survivors}"
+    record = run_until_killed(workdir, config, "pretrain", "training-batch", (*OUTPUTS, *DOWNSTREAM), OUTPUTS,
+                              tmp_path / "fired")
+    assert record.startswith("killed after the first training update step"), record
 
     rerun = snakemake(workdir, "--cores", "2", "all", "--configfile", str(config))
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from sertransfer.corpora import configured_names, reading_settings
 from sertransfer.fingerprint import code_fingerprint, config_digest
 from sertransfer.plan import build_plan, group_predictions, unit_file
+from sertransfer.resume import FINETUNE_INTERRUPTED
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,

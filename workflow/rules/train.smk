@@ -51,6 +51,7 @@ rule finetune:
         jobs=lambda w: [job_params(j) for j in FINETUNE_BY_SET[w.pretrain_set]],
         settings=training_settings("finetune"),
         code=code_fingerprint("sertransfer.jobs"),
+        interrupted=lambda w: FINETUNE_INTERRUPTED.format(pretrain_set=w.pretrain_set),
     script:
         "../scripts/finetune.py"
 

@@ -22,4 +22,4 @@ with logged(snakemake.log[0]):
                      {t: snakemake.input[f"cache_{t}"] for t in targets},
                      {t: snakemake.input[f"folds_{t}"] for t in targets}, snakemake.input.model,
                      snakemake.output.predictions, snakemake.output.histories,
-                     training_threads(snakemake.threads, settings))
+                     training_threads(snakemake.threads, settings), snakemake.params.interrupted)

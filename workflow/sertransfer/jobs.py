@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
@@ -21,6 +21,7 @@ import pandas as pd
 
 from sertransfer import atomic
 from sertransfer.features.waveform import cache_layout, load_utterances, read_cache_labels
+from sertransfer.fingerprint import code_fingerprint
 from sertransfer.folds import read_folds
 from sertransfer.network import build_network, compile_network, load_network, set_input_statistics
 from sertransfer.plan import (
@@ -33,6 +34,7 @@ from sertransfer.plan import (
     unit_file,
 )
 from sertransfer.predictions import prediction_frame, write_predictions
+from sertransfer.resume import FinishedUnits, file_sha256
 from sertransfer.seeds import derived_seed, repeat_identity
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
@@ -157,23 +159,37 @@ def run_pretrain(job: PretrainJob, settings: TrainingSettings, data: JobData, mo
 
 def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, caches: Mapping[str, str | Path],
                      folds: Mapping[str, str | Path], model_path: str | Path, predictions_dir: str | Path,
-                     histories_dir: str | Path, threads: int) -> None:
+                     histories_dir: str | Path, threads: int, interrupted_dir: str | Path | None = None) -> None:
     """Every fine-tuning job of one pretrained model, in one process (one TensorFlow start, one model load).
 
     `caches` and `folds` map each target to its waveform cache and folds table. Writes
     `<predictions_dir>/<target>/fold<k>.parquet` and `<histories_dir>/<target>/fold<k>.json` per job;
-    each directory appears complete or not at all.
+    each directory appears complete or not at all. With `interrupted_dir`, every finished unit is kept
+    there too, and a rerun after an interruption takes the units kept under the same key (sertransfer.resume).
     """
     set_ids = {job.pretrain.set_id for job in jobs}
     if len(set_ids) != 1:
         raise ValueError(f"one fine-tuning set job takes the jobs of one pretrained model, not {sorted(set_ids)}")
+    finished = None if interrupted_dir is None else FinishedUnits(interrupted_dir, {
+        "units": [asdict(job) for job in jobs], "settings": settings.as_params(), "model": file_sha256(model_path),
+        "code": code_fingerprint("sertransfer.jobs"), "machine": machine_fingerprint(threads)})
     pretrained = load_network(str(model_path))
     session = SharedFinetuning(pretrained, settings.model) if settings.reuse_graph else None
     with atomic.atomic_directory(predictions_dir) as predictions, atomic.atomic_directory(histories_dir) as histories:
+        outputs = {"predictions": predictions, "histories": histories}
         for job in jobs:
+            unit = {"predictions": unit_file("", job, "parquet"), "histories": unit_file("", job, "json")}
+            if finished is not None and finished.restore(unit, outputs):
+                log.info("finetune %s -> %s fold %d: kept from the interrupted run (%s)", job.pretrain.set_id,
+                         job.target, job.fold, finished.root)
+                continue
             data = JobData({job.target: caches[job.target]}, {job.target: folds[job.target]})
-            run_finetune(job, settings, data, pretrained, unit_file(predictions, job, "parquet"),
-                         unit_file(histories, job, "json"), threads, session)
+            run_finetune(job, settings, data, pretrained, predictions / unit["predictions"],
+                         histories / unit["histories"], threads, session)
+            if finished is not None:
+                finished.keep(unit, outputs)
+    if finished is not None:
+        finished.discard()
 
 
 def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pretrained: keras.Model | str | Path,

@@ -11,8 +11,10 @@ Faults:
                   chunk of them; mid-epoch: the epoch's end, its history and checkpoint never come), through
                   the trainer's seam `sertransfer.training.UPDATE_OBSERVERS`
   parquet-write   after the first row group of a feature cache went to disk (mid-write: no footer yet)
+  unit-kept       after a fine-tuning job kept its first finished unit for a rerun (sertransfer.resume),
+                  before its output directories exist
 Nothing of the workflow's own code is changed: the training fault uses the trainer's public seam, the
-parquet fault wraps a library call, each after the module is imported.
+parquet and unit faults wrap a call, each after the module is imported.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import signal
 import sys
 from pathlib import Path
 
-HOOKED_MODULE = {"training-batch": "sertransfer.training", "parquet-write": "sertransfer.features.waveform"}
+HOOKED_MODULE = {"training-batch": "sertransfer.training", "parquet-write": "sertransfer.features.waveform",
+                 "unit-kept": "sertransfer.resume"}
 
 
 def _die(marker: Path, what: str) -> None:
@@ -47,6 +50,14 @@ def _arm(module, fault: str, marker: Path) -> None:
             _die(marker, "killed after the first row group")
 
         writer.write_table = write_table
+    elif fault == "unit-kept":
+        keep = module.FinishedUnits.keep
+
+        def keep_then_die(self, *args, **kwargs):
+            keep(self, *args, **kwargs)
+            _die(marker, "killed after the first fine-tuning unit was kept")
+
+        module.FinishedUnits.keep = keep_then_die
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
