@@ -202,6 +202,17 @@ def test_an_interrupted_set_job_keeps_its_finished_units_and_its_rerun_trains_on
         run_finetune_set(units, other, *arguments[2:], tmp_path / "p2", tmp_path / "h2", threads=1,
                          interrupted_dir=kept)
     assert trained == [0, 1]
+    # ... and so are units kept before the target's folds changed (the pretrained model did not)
+    changed = pd.read_parquet(root / "rml-f.parquet")
+    changed["fold"] = 1 - changed["fold"]
+    changed.to_parquet(tmp_path / "rml-f2.parquet")
+    with pytest.raises(MemoryError):                # fold 0 kept again under the first key
+        run_finetune_set(*arguments, tmp_path / "p2", tmp_path / "h2", threads=1, interrupted_dir=kept)
+    trained.clear()
+    with pytest.raises(MemoryError):
+        run_finetune_set(*arguments[:3], {"rml": tmp_path / "rml-f2.parquet"}, model, tmp_path / "p2",
+                         tmp_path / "h2", threads=1, interrupted_dir=kept)
+    assert trained == [0, 1]
 
 
 def test_rerun_reproduces_predictions_exactly(config, data, tmp_path):

@@ -170,8 +170,10 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, ca
     set_ids = {job.pretrain.set_id for job in jobs}
     if len(set_ids) != 1:
         raise ValueError(f"one fine-tuning set job takes the jobs of one pretrained model, not {sorted(set_ids)}")
+    targets = sorted({job.target for job in jobs})
     finished = None if interrupted_dir is None else FinishedUnits(interrupted_dir, {
         "units": [asdict(job) for job in jobs], "settings": settings.as_params(), "model": file_sha256(model_path),
+        "inputs": {t: [file_sha256(caches[t]), file_sha256(folds[t])] for t in targets},
         "code": code_fingerprint("sertransfer.jobs"), "machine": machine_fingerprint(threads)})
     pretrained = load_network(str(model_path))
     session = SharedFinetuning(pretrained, settings.model) if settings.reuse_graph else None

@@ -2,13 +2,13 @@
 
 A fine-tuning job writes its output directories whole when every unit is done, so a job killed by a
 cluster's time limit, the OOM killer or the end of a sitting would redo every unit. Instead each unit's
-files are also copied, as the unit finishes, to the job's directory under `FINETUNE_INTERRUPTED`, beside a
-key of everything the unit's bits depend on: the job's units, the training settings, the pretrained
-model's sha256, the code fingerprint of the training modules and the machine (CPU, instruction set,
-TensorFlow, threads). The rerun copies the units kept under the same key instead of training them again
-(a unit seeds itself from its identity, so its files do not depend on the units run before it in the same
-process: tests/test_transfer.py); under any other key the kept units are discarded first. The directory
-is removed once the job's outputs are in place.
+files are also copied, as the unit finishes, to the job's directory under `FINETUNE_INTERRUPTED`, beside
+a key of everything the unit's bits depend on: the job's units, the training settings, the sha256 of the
+pretrained model and of each target's waveform cache and folds, the code fingerprint of the training
+modules and the machine (CPU, instruction set, TensorFlow, threads). The rerun copies the units kept
+under the same key instead of training them again (a unit seeds itself from its identity, so its files do
+not depend on the units run before it in the same process: tests/test_transfer.py); under any other key
+the kept units are discarded first. The directory is removed once the job's outputs are in place.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class FinishedUnits:
         self.digest = hashlib.sha256(text.encode()).hexdigest()
         key_file = self.root / KEY_FILE
         if self.root.exists() and self._stored_digest(key_file) != self.digest:
-            log.info("%s: units kept under another key (code, settings, model or machine changed); "
+            log.info("%s: units kept under another key (code, settings, model, data or machine changed); "
                      "discarding them", self.root)
             shutil.rmtree(self.root)
         if not key_file.is_file():
