@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sertransfer.resume import KEY_FILE, FinishedUnits, file_sha256
+from sertransfer.resume import KEY_FILE, FinishedUnits
 
 UNIT = {"predictions": Path("rml/fold0.parquet"), "histories": Path("rml/fold0.json")}
 KEY = {"units": ["rml/0"], "settings": {"seed": 1}, "model": "abc", "code": "f00", "machine": {"threads": 2}}
@@ -59,9 +59,3 @@ def test_a_unit_killed_while_being_kept_is_not_restored(tmp_path):
     FinishedUnits(root, KEY)
     assert [p.name for p in root.rglob("*") if p.is_file()] == [KEY_FILE]
 
-
-def test_file_sha256_reads_the_bytes(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.write_bytes(b"x" * (3 << 20))
-    b.write_bytes(b"x" * ((3 << 20) - 1) + b"y")
-    assert file_sha256(a) != file_sha256(b) and file_sha256(a) == file_sha256(a)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sertransfer import atomic
+from sertransfer.download import sha256_file
 from sertransfer.features.waveform import cache_layout, load_utterances, read_cache_labels
 from sertransfer.fingerprint import code_fingerprint
 from sertransfer.folds import read_folds
@@ -34,7 +35,7 @@ from sertransfer.plan import (
     unit_file,
 )
 from sertransfer.predictions import prediction_frame, write_predictions
-from sertransfer.resume import FinishedUnits, file_sha256
+from sertransfer.resume import FinishedUnits
 from sertransfer.seeds import derived_seed, repeat_identity
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
@@ -172,8 +173,8 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, ca
         raise ValueError(f"one fine-tuning set job takes the jobs of one pretrained model, not {sorted(set_ids)}")
     targets = sorted({job.target for job in jobs})
     finished = None if interrupted_dir is None else FinishedUnits(interrupted_dir, {
-        "units": [asdict(job) for job in jobs], "settings": settings.as_params(), "model": file_sha256(model_path),
-        "inputs": {t: [file_sha256(caches[t]), file_sha256(folds[t])] for t in targets},
+        "units": [asdict(job) for job in jobs], "settings": settings.as_params(), "model": sha256_file(model_path),
+        "inputs": {t: [sha256_file(caches[t]), sha256_file(folds[t])] for t in targets},
         "code": code_fingerprint("sertransfer.jobs"), "machine": machine_fingerprint(threads)})
     pretrained = load_network(str(model_path))
     session = SharedFinetuning(pretrained, settings.model) if settings.reuse_graph else None

@@ -29,15 +29,6 @@ FINETUNE_INTERRUPTED = "results/interrupted/finetune/{pretrain_set}"
 KEY_FILE = "key.json"
 
 
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class FinishedUnits:
     """The finished units of one fine-tuning job under `root`, valid for one key.
 
