@@ -250,7 +250,11 @@ def test_pretrain_curves(tmp_path):
     jobs += [{"set_id": f"s2-{t}", "architecture": "cnn_lstm", "fold": None, "excluded": [t]} for t in DOMAINS]
     jobs += [{"set_id": "s1xrml-k0", "architecture": "cnn_lstm", "fold": 0, "excluded": ["rml"]},
              {"set_id": "s2xafew+rml", "architecture": "cnn_lstm", "fold": None, "excluded": ["afew", "rml"]}]
-    assert len({figures.pretrain_group(j) for j in jobs}) == 5
+    cross = [{"set_id": f"only-{d}", "architecture": "cnn_lstm", "fold": None,
+              "excluded": [o for o in DOMAINS if o != d], "tests_on": [o for o in DOMAINS if o != d]} for d in DOMAINS]
+    assert {figures.pretrain_group(j) for j in cross} == {"cross-corpus (one domain, tested on the others)"}
+    jobs += cross
+    assert len({figures.pretrain_group(j) for j in jobs}) == 6
     paths = [write_json(tmp_path / f"{j['set_id']}.json", history([1.7, 1.5 - 0.01 * i, 1.45], j["set_id"]))
              for i, j in enumerate(jobs)]
     out = tmp_path / "pretrain_curves.png"

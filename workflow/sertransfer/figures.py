@@ -356,8 +356,11 @@ def write_learning_curves(target: str, tt_paths: Sequence[str | Path], finetune_
 
 
 def pretrain_group(job: Mapping) -> str:
-    """Panel of a pretraining set (a plan job dict): pooled per architecture, S2, or an ablation family."""
+    """Panel of a pretraining set (a plan job dict): pooled per architecture, S2, an ablation family, or the
+    cross-corpus models (one domain each, tested on the others)."""
     excluded = list(job.get("excluded") or [])
+    if job.get("tests_on"):
+        return "cross-corpus (one domain, tested on the others)"
     if not excluded:
         return f"pooled {job['architecture']} (Table 2, S1)"
     if job["fold"] is None:
