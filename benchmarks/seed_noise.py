@@ -20,19 +20,20 @@ from pathlib import Path
 import pandas as pd
 
 import common  # noqa: F401  (puts the package on the path)
-from sertransfer.seeds import derived_seed, repeat_identity
+from sertransfer.plan import TargetOnlyJob
+from sertransfer.seeds import derived_seed
 
 
 def tt_seed(config_seed: int, row: pd.Series) -> int:
-    """The seed a TT job of this (domain, fold, repeat) ran with."""
-    return derived_seed(config_seed, "tt", row["domain"], int(row["fold"]), *repeat_identity(int(row["repeat"])))
+    """The seed a TT job of this (domain, fold, repeat) ran with (the job's own seed identity)."""
+    return derived_seed(config_seed, *TargetOnlyJob(row["domain"], int(row["fold"]), int(row["repeat"])).seed_identity)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--group", default="tt")
-    parser.add_argument("--seed", type=int, default=2017, help="the run's config seed")
+    parser.add_argument("--seed", type=int, required=True, help="the run's config `seed` (the key, not a default)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", required=True)
     args = parser.parse_args()

@@ -18,6 +18,13 @@ EMODB_2S = SHARED / "data" / "emodb-2s"
 SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
 
 
+def split_settings(config) -> dict:
+    """The keyword arguments that draw a job's held-out splits the way the workflow does for `config`."""
+    training = config["training"]
+    return {"seed": config["seed"], "validation_fraction": training["validation_fraction"],
+            "selection_fraction": training["selection_fraction"]}
+
+
 @pytest.fixture
 def emodb_2s() -> Path:
     """The shared real Emo-DB copy; the test is skipped with a reason when it is absent."""

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, split_settings
 from sertransfer.audit import ProtocolLeakError, audit_table, check_no_leaks, protocol_sets, summary
 from sertransfer.config import load_config
 from sertransfer.folds import assign_folds
@@ -44,15 +44,14 @@ def protocol(request):
 
 
 def planned_sets(protocol) -> dict:
-    """The audit's job sets of a protocol fixture (its config's seed and validation fraction)."""
+    """The audit's job sets of a protocol fixture (its config's seed, validation and selection fractions)."""
     config, plan, folds, labels = protocol
-    return protocol_sets(plan, folds, labels, seed=config["seed"],
-                         validation_fraction=config["training"]["validation_fraction"])
+    return protocol_sets(plan, folds, labels, **split_settings(config))
 
 
 def test_no_fine_tuned_model_has_seen_its_validation_or_test_utterances(protocol):
     config, plan, folds, labels = protocol
-    kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}
+    kwargs = split_settings(config)
     fitted = {job.set_id: set(job_utterances(job, folds, labels, **kwargs)["train"]) for job in plan.pretrain}
     for job in plan.finetune:
         split = job_utterances(job, folds, labels, **kwargs)
@@ -66,7 +65,7 @@ def test_no_fine_tuned_model_has_seen_its_validation_or_test_utterances(protocol
 
 def test_one_validation_split_per_domain_and_run(protocol):
     config, plan, folds, labels = protocol
-    kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}
+    kwargs = split_settings(config)
     for job in (*plan.pretrain, *plan.finetune, *plan.target_only):
         validation = job_utterances(job, folds, labels, **kwargs)["validation"]
         domains = job.domains if hasattr(job, "domains") else (job.target,)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, split_settings
 from sertransfer.config import load_config
-from sertransfer.plan import FinetuneJob, PretrainJob, build_plan, job_utterances
+from sertransfer.plan import FinetuneJob, PretrainJob, TargetOnlyJob, build_plan, job_utterances
+from sertransfer.seeds import derived_seed
 from sertransfer.sets import domain_of, validation_split
 
 
@@ -65,7 +66,7 @@ def test_jobs_survive_their_rule_params(paper):
 
 def test_no_leakage_anywhere_in_the_paper_plan(paper):
     config, plan, folds, labels = paper
-    kwargs = {"seed": config["seed"], "validation_fraction": config["training"]["validation_fraction"]}
+    kwargs = split_settings(config)
     pretrain_sets = {}
     for job in plan.pretrain:
         split = job_utterances(job, folds, labels, **kwargs)
@@ -122,7 +123,7 @@ def test_seed_repeats_add_jobs_of_the_listed_groups_only(paper):
     from sertransfer.vocabulary import repeat_of_tag, repeat_tag
 
     config, single, folds, labels = paper
-    repeated = build_plan({**config, "repeats": {"count": 3, "experiments": ["tt", "transfer"]}})
+    repeated = build_plan({**config, "repeats": {"count": 3, "experiments": ["tt", "transfer"], "approaches": None}})
     first = [job for job in repeated.pretrain if job.repeat == 0]
     assert first == list(single.pretrain) and [j for j in repeated.target_only if j.repeat == 0] == list(
         single.target_only)
@@ -141,6 +142,16 @@ def test_seed_repeats_add_jobs_of_the_listed_groups_only(paper):
                  if job.target == "emodb" and job.fold == 1}
     assert by_repeat[0] == by_repeat[1] == by_repeat[2]  # the same folds and held-out splits for every seed
     assert [repeat_of_tag(repeat_tag(r)) for r in range(3)] == [0, 1, 2] and repeat_tag(0) == ""
+
+
+def test_seed_identities_stay_what_finished_runs_were_seeded_with():
+    """Changing a job's seed identity reseeds every run made before: these are pinned on purpose."""
+    pooled = PretrainJob("pooled-cnn_lstm-k1", "cnn_lstm", ("emodb", "rml"), 1)
+    assert pooled.seed_identity == ("pretrain", "pooled-cnn_lstm-k1")
+    assert FinetuneJob(pooled, "rml", 1, "S1").seed_identity == ("finetune", "pooled-cnn_lstm-k1", "rml", 1)
+    assert TargetOnlyJob("emodb", 3).seed_identity == ("tt", "emodb", 3)
+    assert TargetOnlyJob("emodb", 3, repeat=2).seed_identity == ("tt", "emodb", 3, "repeat", 2)
+    assert derived_seed(2017, *TargetOnlyJob("emodb", 3).seed_identity) == derived_seed(2017, "tt", "emodb", 3)
 
 
 def test_ablation_units_and_further_seeds_run_only_their_approaches(paper):

@@ -80,7 +80,7 @@ def network_job_name(job: PretrainJob | FinetuneJob | TargetOnlyJob) -> str:
 
 
 def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: int, validation_fraction: float,
-                  selection_fraction: float = 0.0) -> dict[str, JobSets]:
+                  selection_fraction: float) -> dict[str, JobSets]:
     """Every training job of `plan` and of the SVM baselines, with its sets and parents."""
     sets: dict[str, JobSets] = {}
     for job in (*plan.pretrain, *plan.finetune, *plan.target_only):

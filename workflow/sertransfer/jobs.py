@@ -36,7 +36,7 @@ from sertransfer.plan import (
 )
 from sertransfer.predictions import prediction_frame, write_predictions
 from sertransfer.resume import FinishedUnits
-from sertransfer.seeds import derived_seed, repeat_identity
+from sertransfer.seeds import derived_seed
 from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
@@ -141,7 +141,7 @@ def run_pretrain(job: PretrainJob, settings: TrainingSettings, data: JobData, mo
                  predictions_path: str | Path, history_path: str | Path, threads: int) -> None:
     """Train one pretraining set; save the model; predict its test folds (pooled / S1 sets)."""
     emotions = settings.emotions
-    prepared = prepare(job, settings, data, threads, "pretrain", job.set_id)
+    prepared = prepare(job, settings, data, threads, *job.seed_identity)
     network = new_network(settings, data, prepared.x, job.architecture)
     log.info("pretrain %s: %d train, %d validation, %d test utterances", job.set_id, len(prepared.x),
              len(prepared.x_val), len(prepared.split["test"]))
@@ -206,13 +206,13 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
     approaches = {name: approach for name, approach in settings.approaches.items()
                   if not job.approaches or name in job.approaches}
     check_approaches(approaches)
-    prepared = prepare(job, settings, data, threads, "finetune", job.pretrain.set_id, job.target, job.fold)
+    prepared = prepare(job, settings, data, threads, *job.seed_identity)
     scored = prepared.scored_splits(data, emotions)
     if not isinstance(pretrained, keras.Model):
         pretrained = load_network(str(pretrained))
     frames, histories = [], {}
     for name, approach in approaches.items():
-        seed = derived_seed(settings.seed, "finetune", job.pretrain.set_id, job.target, job.fold, name)
+        seed = derived_seed(settings.seed, *job.seed_identity, name)
         configure_runtime(seed, threads)
         start = start_approach(pretrained, approach, settings.model, seed, settings.run_eagerly, session)
         network = pretrained if start is None else start.network
@@ -232,7 +232,7 @@ def run_target_only(job: TargetOnlyJob, settings: TrainingSettings, data: JobDat
                     history_path: str | Path, threads: int) -> pd.DataFrame:
     """TT: train the CNN+LSTM from scratch on the target's training folds, test on fold k."""
     emotions = settings.emotions
-    prepared = prepare(job, settings, data, threads, "tt", job.target, job.fold, *repeat_identity(job.repeat))
+    prepared = prepare(job, settings, data, threads, *job.seed_identity)
     network = new_network(settings, data, prepared.x, CNN_LSTM)
     history = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training, prepared.seed)
     ident = {"experiment": TT, "model": CNN_LSTM, "approach": TT_APPROACH, "repeat": job.repeat}

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sertransfer.seeds import repeat_identity
 from sertransfer.sets import Folds, all_ids, domain_selection_ids, domain_validation_ids, test_ids, training_ids
 from sertransfer.vocabulary import (
     ABLATION,
@@ -64,6 +65,11 @@ class PretrainJob:
         """True for S2-style sets (every utterance of the included domains)."""
         return self.fold is None
 
+    @property
+    def seed_identity(self) -> tuple[object, ...]:
+        """What its seed is derived from, with the config seed (`seeds.derived_seed`)."""
+        return ("pretrain", self.set_id)
+
 
 @dataclass(frozen=True)
 class FinetuneJob:
@@ -81,6 +87,11 @@ class FinetuneJob:
         """The seed repeat of the pretrained model it starts from."""
         return self.pretrain.repeat
 
+    @property
+    def seed_identity(self) -> tuple[object, ...]:
+        """What its seed is derived from, with the config seed; each approach adds its name."""
+        return ("finetune", self.pretrain.set_id, self.target, self.fold)
+
 
 @dataclass(frozen=True)
 class TargetOnlyJob:
@@ -89,6 +100,11 @@ class TargetOnlyJob:
     target: str
     fold: int
     repeat: int = 0
+
+    @property
+    def seed_identity(self) -> tuple[object, ...]:
+        """What its seed is derived from, with the config seed (a seed repeat adds `repeat_identity`)."""
+        return ("tt", self.target, self.fold, *repeat_identity(self.repeat))
 
 
 @dataclass(frozen=True)
@@ -154,7 +170,7 @@ def finetune_job_from_params(params: Mapping) -> FinetuneJob:
 
 def build_plan(config: Mapping) -> Plan:
     """List every pretraining, fine-tuning and TT job of `config`, for each seed repeat it asks for."""
-    repeats = config.get("repeats", {"count": 1, "experiments": [], "approaches": None})
+    repeats = config["repeats"]
     pretrain: dict[str, PretrainJob] = {}
     finetune: list[FinetuneJob] = []
     target_only: list[TargetOnlyJob] = []
@@ -168,7 +184,7 @@ def svm_jobs(config: Mapping) -> tuple[SvmJob, ...]:
     """SVM-IS of every run, the cross-corpus SVM-IS of every domain, the A-SVM's source SVMs and runs."""
     domains, runs = tuple(config["domains"]), range(config["folds"]["k"])
     jobs = [SvmJob(SVM_IS, "", k, domains, domains) for k in runs]
-    if config["transfer"].get("cross_corpus") and len(domains) > 1:
+    if config["transfer"]["cross_corpus"] and len(domains) > 1:
         jobs += [SvmJob(CROSS_SVM_IS, "", None, (source,), tuple(d for d in domains if d != source))
                  for source in domains]
     if len(domains) > 1:   # the A-SVM adapts SVMs of the other domains: it needs another domain
@@ -201,9 +217,9 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
     transfer = config["transfer"]
     architectures = (CNN_LSTM, CNN) if transfer["cnn"] else (CNN_LSTM,)
     s1, s2 = "S1" in transfer["scenarios"], "S2" in transfer["scenarios"]
-    further = (config.get("repeats") or {}).get("approaches") if repeat else None
+    further = config["repeats"]["approaches"] if repeat else None
     main = tuple(further or ())                                            # the All rows (Tables 3 and 5)
-    ablated = tuple(a for a in (transfer.get("ablation_approaches") or ()) if not further or a in further) \
+    ablated = tuple(a for a in (transfer["ablation_approaches"] or ()) if not further or a in further) \
         or main                                                            # Table 4's ablation rows
 
     def add(job: PretrainJob) -> PretrainJob:
@@ -235,14 +251,14 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
                     finetune.extend(FinetuneJob(job, target, k, "S2", source, ablated) for k in folds)
     if TT in experiments:
         target_only.extend(TargetOnlyJob(t, k, repeat) for t in domains for k in folds)
-    if repeat == 0 and transfer.get("cross_corpus") and len(domains) > 1:
+    if repeat == 0 and transfer["cross_corpus"] and len(domains) > 1:
         for source in domains:
             others = tuple(d for d in domains if d != source)
             add(PretrainJob(cross_set_id(source), CNN_LSTM, (source,), None, others, tests_on=others))
 
 
 def job_utterances(job: PretrainJob | FinetuneJob | TargetOnlyJob, folds: Folds, labels: Mapping[str, str],
-                   *, seed: int, validation_fraction: float, selection_fraction: float = 0.0) -> dict[str, list[str]]:
+                   *, seed: int, validation_fraction: float, selection_fraction: float) -> dict[str, list[str]]:
     """Exact `train` (fit), `validation`, `selection` and `test` utterance ids of a job.
 
     The validation set (early stopping) is the union of each trained domain's validation split of the

@@ -33,12 +33,12 @@ class TrainingSettings:
     seed: int
     emotions: tuple[str, ...]
     model: Mapping = field(hash=False)             # the `model:` block (architecture, execution, optimizer)
-    validation_fraction: float = 0.1
-    selection_fraction: float = 0.0
-    threads: int = 1                               # TensorFlow's thread pools: the bits depend on it
-    run_eagerly: bool = False
-    reuse_graph: bool = False
-    training: StageSettings = StageSettings(32, 50, 5)
+    validation_fraction: float                     # no defaults here: the schema has the one set of defaults
+    selection_fraction: float
+    threads: int                                   # TensorFlow's thread pools: the bits depend on it
+    run_eagerly: bool
+    reuse_graph: bool
+    training: StageSettings
     approaches: Mapping | None = field(default=None, hash=False)  # fine-tuning only: `transfer.approaches`
 
     @classmethod
