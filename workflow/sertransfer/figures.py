@@ -29,6 +29,7 @@ from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics
 from sertransfer.tables.latex import paper_number
+from sertransfer.tables.table3 import TT_COLUMN
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.uars import (
     TEST,
@@ -131,8 +132,8 @@ def read_history(path: str | Path) -> dict:
 
 def plot_table3_gains(table: pd.DataFrame, path: str | Path) -> None:
     """Heatmap of a built Table 3: targets (TT UAR in the label) and Average × S1/S2 × A1–A8 gains; bold = best."""
-    gains = table[~table["domain"].isin(["std"]) & (table["column"] != "TT")]
-    tt = table[table["column"] == "TT"].set_index("domain")["uar"]
+    gains = table[~table["domain"].isin(["std"]) & (table["column"] != TT_COLUMN)]
+    tt = table[table["column"] == TT_COLUMN].set_index("domain")["uar"]
     values = grid(gains, ["domain"], "gain")
     best = grid(gains, ["domain"], "best").fillna(False).astype(bool).to_numpy()
     matrix = values.to_numpy(dtype=float)

@@ -27,7 +27,9 @@ from sertransfer import atomic, vocabulary
 from sertransfer.costs import stage_costs
 from sertransfer.fingerprint import config_digest
 from sertransfer.tables.latex import paper_number
+from sertransfer.tables.table2 import CNN_LSTM_COLUMN, TABLE2_COLUMNS
 from sertransfer.tables.table3 import SUMMARY_ROWS
+from sertransfer.tables.table5 import ASVM_COLUMN
 
 #: A link to a run's file: `link(path, text)` -> HTML (a relative link, or a report entry).
 Linker = Callable[[str, str], str]
@@ -122,7 +124,7 @@ def table2_block(files: RunFiles, link: Linker) -> str:
     """Table 2 (no adaptation): each domain's SVM-IS, CNN and CNN+LSTM UAR next to the paper's."""
     table = files.table("table2")
     reported = _reported(files.table("table2_vs_paper"))
-    columns = [c for c in ("SVM-IS", "CNN", "CNN+LSTM") if c in set(table["column"])]
+    columns = [c for c in TABLE2_COLUMNS if c in set(table["column"])]
     uar = {(row.domain, row.column): row.uar for row in table.itertuples()}
     names, domains = _display_names(table), list(dict.fromkeys(table["domain"]))
     rows = [f"<tr><td class=name>{html.escape(names[d])}</td>"
@@ -217,13 +219,13 @@ def table5_block(files: RunFiles, link: Linker) -> str:
     rows = []
     for domain in domains:
         mine = table[table["domain"] == domain]
-        asvm = mine[mine["column"] == "Adaptive SVM"]
+        asvm = mine[mine["column"] == ASVM_COLUMN]
         chosen = {row.selection: row for row in mine[mine["selection"] != ""].itertuples()}
         on_test, nested = chosen.get("test"), chosen.get("nested")
         rows.append(
             f"<tr><td class=name>{html.escape(names[domain])}</td>"
-            + _cell(asvm["uar"].iloc[0] if len(asvm) else None, reported.get((domain, "Adaptive SVM")))
-            + _cell(on_test.uar if on_test else None, reported.get((domain, "CNN+LSTM")),
+            + _cell(asvm["uar"].iloc[0] if len(asvm) else None, reported.get((domain, ASVM_COLUMN)))
+            + _cell(on_test.uar if on_test else None, reported.get((domain, CNN_LSTM_COLUMN)),
                     f" <small>{html.escape(str(on_test.configuration))}</small>" if on_test else "")
             + (f"<td>{_number(nested.uar)} <small>A-SVM</small>{_difference(nested.uar, nested.asvm_uar)}"
                f'<span class="paper">{html.escape(str(nested.chosen_per_run))}</span></td>' if nested else "<td>—</td>")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer.tables.latex import paper_number
+from sertransfer.tables.table2 import TABLE2_COLUMNS
 
 #: The outputs a finished run points to, in the order it lists them.
 OUTPUTS = (("What the run found (open this first)", "results/summary.html"),
@@ -19,7 +20,7 @@ def table2_text(path: Path) -> str:
     """Table 2 (mean test UAR per domain and model) as a plain-text table."""
     table = pd.read_csv(path)
     wide = table.pivot(index="dataset", columns="column", values="uar")
-    wide = wide[[c for c in ("SVM-IS", "CNN", "CNN+LSTM") if c in wide.columns]]
+    wide = wide[[c for c in TABLE2_COLUMNS if c in wide.columns]]
     wide.loc["Mean"] = wide.mean()
     return wide.map(paper_number).to_string()
 

@@ -26,7 +26,8 @@ from sertransfer.statistics import adjust
 from sertransfer.tables.evidence import PAPER_STATISTICS, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.paper import MARKERS, read_reported, reported_marker, to_float
-from sertransfer.tables.table3 import SUMMARY_ROWS
+from sertransfer.tables.table2 import CNN_LSTM_COLUMN, SVM_IS_COLUMN
+from sertransfer.tables.table3 import SUMMARY_ROWS, TT_COLUMN
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.table5 import NESTED
 
@@ -113,9 +114,9 @@ def network_vs_svm_is(tables: RunTables) -> dict:
     verdict is by majority: agrees when the network is ahead on average and on most domains, disagrees when
     behind on average and on most, mixed otherwise."""
     reported = tables.paper["table2"]
-    paper_diff = reported["CNN+LSTM"].map(to_float) - reported["SVM-IS"].map(to_float)
+    paper_diff = reported[CNN_LSTM_COLUMN].map(to_float) - reported[SVM_IS_COLUMN].map(to_float)
     uar = tables.table2.pivot_table(index="domain", columns="column", values="uar")
-    run_diff = (uar["CNN+LSTM"] - uar["SVM-IS"]).dropna()
+    run_diff = (uar[CNN_LSTM_COLUMN] - uar[SVM_IS_COLUMN]).dropna()
     if run_diff.empty:
         return _claim("network_vs_svm_is", "", "no domain with both columns in this run", "not run")
     ahead, behind, n = int((run_diff > 0).sum()), int((run_diff < 0).sum()), len(run_diff)
@@ -130,7 +131,7 @@ def network_vs_svm_is(tables: RunTables) -> dict:
 
 def _transfer_rows(table3: pd.DataFrame) -> pd.DataFrame:
     """Table 3's fine-tuning rows of real targets (not TT, not Average/Std)."""
-    rows = table3[(table3["column"] != "TT") & ~table3["domain"].isin(SUMMARY_DOMAINS)]
+    rows = table3[(table3["column"] != TT_COLUMN) & ~table3["domain"].isin(SUMMARY_DOMAINS)]
     return rows[rows["gain"].notna()]
 
 
@@ -138,7 +139,7 @@ def _paper_gains(tables: RunTables) -> pd.DataFrame:
     """The paper's Table 3 relative gains: target x configuration (its Average and Std rows left out)."""
     reported = tables.paper["table3"]
     reported = reported[~reported["domain"].isin(SUMMARY_DOMAINS)]
-    return reported[[c for c in reported.columns if c not in ("target", "domain", "TT")]].map(to_float)
+    return reported[[c for c in reported.columns if c not in ("target", "domain", TT_COLUMN)]].map(to_float)
 
 
 def _significant(rows: pd.DataFrame, family: str, statistics: Statistics) -> pd.Series:
@@ -172,7 +173,7 @@ def transfer_vs_tt(tables: RunTables, statistics: Statistics = PAPER_STATISTICS)
         return _claim("transfer_vs_tt", paper, "no fine-tuning cells in this run", "not run")
     significant = _significant(rows, "domain", statistics)
     ahead, behind = int((significant > 0).sum()), int((significant < 0).sum())
-    tt = tables.table3[tables.table3["column"] == "TT"]
+    tt = tables.table3[tables.table3["column"] == TT_COLUMN]
     seed_sd = tt["seed_sd"].astype(float).dropna() if "seed_sd" in tt else pd.Series(dtype=float)
     noise = (f"; TT's UAR (mean over folds) moves by {paper_number(seed_sd.min())}-{paper_number(seed_sd.max())} "
              f"(SD over seeds)" if len(seed_sd) else "")

@@ -16,11 +16,12 @@ import pandas as pd
 
 from sertransfer import atomic
 from sertransfer.tables.evidence import Evidence, MetricsFiles
+from sertransfer.tables.table2 import CNN_LSTM_COLUMN, SVM_IS_COLUMN
 from sertransfer.tables.uars import TEST, Configuration, Domains, MetricsPaths, dataset_names, ordered_domains
 from sertransfer.vocabulary import CNN_LSTM, CROSS, SVM_IS
 
 #: The systems of the matrix, as the CSV names them.
-CROSS_SYSTEMS = {SVM_IS: "SVM-IS", CNN_LSTM: "CNN+LSTM"}
+CROSS_SYSTEMS = {SVM_IS: SVM_IS_COLUMN, CNN_LSTM: CNN_LSTM_COLUMN}
 
 
 def cross_configuration(model: str, source: str) -> Configuration:

@@ -23,11 +23,15 @@ from sertransfer.tables.uars import (
 )
 from sertransfer.vocabulary import CNN, CNN_LSTM
 
+#: The paper's column names, in its order (the claims, the landing page and the summary read them back).
+SVM_IS_COLUMN, CNN_COLUMN, CNN_LSTM_COLUMN = "SVM-IS", "CNN", "CNN+LSTM"
+TABLE2_COLUMNS = (SVM_IS_COLUMN, CNN_COLUMN, CNN_LSTM_COLUMN)
+
 
 def table2_columns(cnn: bool) -> list[tuple[str, Configuration]]:
     """The paper's columns and their configurations; the CNN column only when `transfer.cnn` is on."""
-    columns = [("SVM-IS", svm_is()), ("CNN", pooled(CNN)), ("CNN+LSTM", pooled(CNN_LSTM))]
-    return [(name, config) for name, config in columns if cnn or name != "CNN"]
+    columns = [(SVM_IS_COLUMN, svm_is()), (CNN_COLUMN, pooled(CNN)), (CNN_LSTM_COLUMN, pooled(CNN_LSTM))]
+    return [(name, config) for name, config in columns if cnn or name != CNN_COLUMN]
 
 
 def build_table2(evidence: Evidence, domains: Domains, cnn: bool) -> pd.DataFrame:
@@ -60,7 +64,7 @@ def compare_table2(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
     """Reported vs reproduced UAR for every cell of the paper's Table 2 that this run has."""
     reported = read_reported(paper_path, "dataset")
     reproduced = {(row["domain"], row["column"]): row["uar"] for row in table.to_dict("records")}
-    return compare_with_paper(reported, ["domain"], ["SVM-IS", "CNN", "CNN+LSTM"], reproduced)
+    return compare_with_paper(reported, ["domain"], list(TABLE2_COLUMNS), reproduced)
 
 
 def write_table2(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,

@@ -26,10 +26,13 @@ from sertransfer.tables.uars import (
     transfer,
     write_outputs,
 )
+from sertransfer.vocabulary import TT_APPROACH
 
 #: Degrees of freedom removed by the Std row: the sample standard deviation over targets.
 STD_DDOF = 1
 SUMMARY_ROWS = (("average", "Average"), ("std", "Std"))
+#: The column of each target's TT row (the claims, the landing page and the gains figure read it back).
+TT_COLUMN = TT_APPROACH
 
 
 def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
@@ -48,8 +51,8 @@ def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str],
         tt_cell = (target_only(), target, TEST)
         tt_folds = cells[tt_cell]
         tt_uar = float(tt_folds.mean())
-        target_rows = [{"domain": target, "dataset": names[target], "column": "TT", "scenario": "",
-                        "approach": "TT", "tt_uar": tt_uar, "gain": float("nan"), **evidence.record(tt_cell),
+        target_rows = [{"domain": target, "dataset": names[target], "column": TT_COLUMN, "scenario": "",
+                        "approach": TT_APPROACH, "tt_uar": tt_uar, "gain": float("nan"), **evidence.record(tt_cell),
                         **evidence.pooled(tt_cell)}]
         for config in configs:
             cell = (config, target, TEST)
@@ -60,10 +63,10 @@ def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str],
                                 **evidence.compare(cell, tt_cell, statistics), **record, **evidence.pooled(cell)})
         gains = [row["gain"] for row in target_rows[1:] if not math.isnan(row["gain"])]
         for row in target_rows:
-            row["best"] = bool(gains) and row["column"] != "TT" and row["gain"] == max(gains)
+            row["best"] = bool(gains) and row["column"] != TT_COLUMN and row["gain"] == max(gains)
         rows += target_rows
     table = pd.DataFrame(rows)
-    gain_rows = table[table["column"] != "TT"]
+    gain_rows = table[table["column"] != TT_COLUMN]
     for domain, name in SUMMARY_ROWS:
         for config in configs:
             column = gain_rows.loc[gain_rows["column"] == config.label, "gain"]
@@ -80,13 +83,14 @@ def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str],
 
 def render_table3_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
     """The paper's Table 3 layout: Target, TT UAR, gains grouped by scenario, then Average and Std."""
-    gains = table[table["column"] != "TT"]
+    gains = table[table["column"] != TT_COLUMN]
     header, scenarios, approaches = scenario_header(gains, "Gains over TT", "TT")
     width = sum(len(names) for names in approaches.values())
     rows = []
     for _domain, frame in table.groupby("domain", sort=False):
         cells = frame.set_index("column")
-        tt = uar_text(cells.loc["TT", "uar"], cells.loc["TT"], statistics.show_ci) if "TT" in cells.index else "--"
+        tt = (uar_text(cells.loc[TT_COLUMN, "uar"], cells.loc[TT_COLUMN], statistics.show_ci)
+              if TT_COLUMN in cells.index else "--")
         row = [escape(frame["dataset"].iloc[0]), tt]
         for scenario in scenarios:
             for approach in approaches[scenario]:
@@ -110,7 +114,7 @@ def compare_table3(table: pd.DataFrame, paper_path: str | Path, domains: Domains
     """Reported vs reproduced TT UAR and gains; Average/Std only when the targets are the paper's."""
     reported = read_reported(paper_path, "target")
     paper_targets = set(reported["domain"]) - {"average", "std"}
-    reproduced = {(row["domain"], row["column"]): (row["uar"] if row["column"] == "TT" else row["gain"])
+    reproduced = {(row["domain"], row["column"]): (row["uar"] if row["column"] == TT_COLUMN else row["gain"])
                   for row in table.to_dict("records")
                   if row["domain"] in domains or set(domains) == paper_targets}
     columns = [column for column in reported.columns if column not in ("target", "domain")]

@@ -20,6 +20,7 @@ import pandas as pd
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, multicolumn, paper_number
 from sertransfer.tables.paper import compare_with_paper, read_reported
+from sertransfer.tables.table2 import CNN_LSTM_COLUMN
 from sertransfer.tables.table4 import table4_configurations
 from sertransfer.tables.uars import (
     SELECTION,
@@ -142,9 +143,9 @@ def compare_table5(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
         if row["selection"] == "":
             reproduced[(row["domain"], ASVM_COLUMN)] = row["uar"]
         elif row["selection"] == TEST:
-            reproduced[(row["domain"], "CNN+LSTM")] = row["uar"]
+            reproduced[(row["domain"], CNN_LSTM_COLUMN)] = row["uar"]
             reproduced[(row["domain"], "Gain")] = row["gain"]
-    comparison = compare_with_paper(reported, ["domain"], [ASVM_COLUMN, "CNN+LSTM", "Gain"], reproduced)
+    comparison = compare_with_paper(reported, ["domain"], [ASVM_COLUMN, CNN_LSTM_COLUMN, "Gain"], reproduced)
     comparison["reproduced_as"] = [ASVM_COLUMN if column == ASVM_COLUMN else CNN_LSTM_COLUMNS[TEST]
                                    for column in comparison["column"]]
     return comparison
