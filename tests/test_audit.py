@@ -14,10 +14,17 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, split_settings
-from sertransfer.audit import ProtocolLeakError, audit_table, check_no_leaks, protocol_sets, summary
+from sertransfer.audit import (
+    ProtocolLeakError,
+    audit_table,
+    check_no_leaks,
+    planned_protocol,
+    protocol_sets,
+    summary,
+)
 from sertransfer.config import load_config
-from sertransfer.folds import assign_folds
-from sertransfer.plan import build_plan, job_utterances
+from sertransfer.folds import assign_folds, write_folds
+from sertransfer.plan import build_plan, job_utterances, plan_settings
 from sertransfer.sets import domain_validation_ids
 
 
@@ -92,6 +99,19 @@ def test_the_audit_finds_no_overlap_and_counts_every_job(protocol):
     assert (finetune["lineage"].str.endswith(" <- pretrain/pooled-cnn_lstm-k0")).all()
     assert set(summary(table)["kind"]) >= {"pretrain", "finetune", "tt", "svm_is"}
     assert summary(table)["overlaps"].sum() == 0
+
+
+def test_the_rules_audit_the_plan_from_the_folds_files_alone(protocol, tmp_path):
+    """`planned_protocol` (what both audit rules run) gives the sets of the plan with labels read from the folds."""
+    config, plan, folds, labels = protocol
+    paths = {}
+    for domain, table in folds.items():
+        paths[domain] = tmp_path / f"{domain}.parquet"
+        write_folds(table, paths[domain])
+    rebuilt, sets = planned_protocol(plan_settings(config), paths,
+                                     **split_settings(config))
+    assert rebuilt == plan
+    assert sets == planned_sets(protocol)
 
 
 def test_the_audit_names_a_leaking_job_and_utterance(protocol):

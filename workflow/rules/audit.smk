@@ -21,7 +21,7 @@ rule audit_protocol:
         runtime=15,
     params:
         domains=DOMAINS,
-        plan=plan_settings(),
+        plan=plan_params(),
         seed=config["seed"],
         validation_fraction=config["training"]["validation_fraction"],
         selection_fraction=config["training"]["selection_fraction"],
@@ -45,7 +45,7 @@ rule audit_predictions:
         runtime=30,
     params:
         domains=DOMAINS,
-        plan=plan_settings(),
+        plan=plan_params(),
         seed=config["seed"],
         validation_fraction=config["training"]["validation_fraction"],
         selection_fraction=config["training"]["selection_fraction"],

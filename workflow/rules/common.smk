@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from sertransfer.corpora import configured_names, reading_settings
 from sertransfer.fingerprint import code_fingerprint, config_digest
-from sertransfer.plan import build_plan, group_predictions, unit_file
+from sertransfer.plan import build_plan, group_predictions, plan_settings, unit_file
 from sertransfer.resume import FINETUNE_INTERRUPTED
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
@@ -232,9 +232,9 @@ def export_settings():
     }
 
 
-def plan_settings():
+def plan_params():
     """The config keys the job plan is built from (a param: editing them re-audits the protocol)."""
-    return {key: config[key] for key in ("domains", "folds", "transfer", "repeats")}
+    return plan_settings(config)
 
 
 def report_inputs():

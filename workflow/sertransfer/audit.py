@@ -24,11 +24,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.folds import read_folds
 from sertransfer.plan import (
     FinetuneJob,
     Plan,
     PretrainJob,
     TargetOnlyJob,
+    build_plan,
     is_pooled,
     job_utterances,
     svm_predictions,
@@ -77,6 +79,16 @@ def network_job_name(job: PretrainJob | FinetuneJob | TargetOnlyJob) -> str:
     if isinstance(job, FinetuneJob):
         return f"finetune/{job.pretrain.set_id}/{job.target}/fold{job.fold}"
     return f"tt/{job.target}/fold{job.fold}{repeat_tag(job.repeat)}"
+
+
+def planned_protocol(plan_settings: Mapping, folds_paths: Mapping[str, str | Path], *, seed: int,
+                     validation_fraction: float, selection_fraction: float) -> tuple[Plan, dict[str, JobSets]]:
+    """The plan of `plan_settings` and every job's sets, from each domain's folds file (labels from the folds)."""
+    folds = {domain: read_folds(path) for domain, path in folds_paths.items()}
+    labels = {u: e for table in folds.values() for u, e in zip(table["utterance_id"], table["emotion"])}
+    plan = build_plan(plan_settings)
+    return plan, protocol_sets(plan, folds, labels, seed=seed, validation_fraction=validation_fraction,
+                               selection_fraction=selection_fraction)
 
 
 def protocol_sets(plan: Plan, folds: Folds, labels: Mapping[str, str], *, seed: int, validation_fraction: float,

@@ -168,6 +168,15 @@ def finetune_job_from_params(params: Mapping) -> FinetuneJob:
     return FinetuneJob(pretrain=pretrain_job_from_params(fields.pop("pretrain")), **fields)
 
 
+#: The config keys the plan is built from (the audit rules' param: editing one re-audits the protocol).
+PLAN_KEYS = ("domains", "folds", "transfer", "repeats")
+
+
+def plan_settings(config: Mapping) -> dict:
+    """The part of a validated config that `build_plan` reads."""
+    return {key: config[key] for key in PLAN_KEYS}
+
+
 def build_plan(config: Mapping) -> Plan:
     """List every pretraining, fine-tuning and TT job of `config`, for each seed repeat it asks for."""
     repeats = config["repeats"]
