@@ -80,16 +80,18 @@ def run_svm_is(is10_paths: Mapping[str, str | Path], folds: Mapping[str, pd.Data
                        seed=derived_seed(seed, "svm_is", fold), threads=threads)
     log.info("svm_is fold %d: %d training rows of %s; chosen C=%s gamma=%s (inner UAR %.3f)",
              fold, len(train), domains, model.C, model.gamma, model.cv_uar)
-    frames = []
-    for domain in domains:
-        test = test_ids(folds, fold, domain)
-        if not test:
-            continue
-        test_features, test_meta = read_rows(is10_paths, test)
-        probabilities = class_probabilities(model.decision_values(test_features), model.classes, emotions)
-        frames.append(prediction_frame(test, test_meta["domain"], fold, test_meta["emotion"], probabilities,
-                                       emotions, experiment=EXPERIMENT, model=MODEL))
+    frames = [predicted_rows(model, is10_paths, test, fold, emotions, experiment=EXPERIMENT)
+              for test in (test_ids(folds, fold, domain) for domain in domains) if test]
     return pd.concat(frames, ignore_index=True), model
+
+
+def predicted_rows(model: SvmIsFit, is10_paths: Mapping[str, str | Path], ids: Sequence[str], fold: int,
+                   emotions: Sequence[str], **identity: str) -> pd.DataFrame:
+    """The predictions frame of `model` on utterances `ids` (labelled with `fold` and the configuration `identity`)."""
+    features, meta = read_rows(is10_paths, ids)
+    probabilities = class_probabilities(model.decision_values(features), model.classes, emotions)
+    return prediction_frame(ids, meta["domain"], fold, meta["emotion"], probabilities, emotions, model=MODEL,
+                            **identity)
 
 
 def cross_svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[str, str | Path], source: str,
@@ -104,14 +106,8 @@ def cross_svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[
                        threads=threads)
     log.info("cross svm_is from %s: %d training rows; chosen C=%s gamma=%s (inner UAR %.3f)", source, len(train),
              model.C, model.gamma, model.cv_uar)
-    frames = []
-    for domain in (d for d in folds if d != source):
-        test = all_ids(folds, [domain])
-        test_features, test_meta = read_rows(is10_paths, test)
-        probabilities = class_probabilities(model.decision_values(test_features), model.classes, emotions)
-        frames.append(prediction_frame(test, test_meta["domain"], 0, test_meta["emotion"], probabilities, emotions,
-                                       experiment=CROSS, model=MODEL, approach=source))
-    write_predictions(frames, out)
+    write_predictions([predicted_rows(model, is10_paths, all_ids(folds, [domain]), 0, emotions, experiment=CROSS,
+                                      approach=source) for domain in folds if domain != source], out)
     return model
 
 
