@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import EMODB_2S
+from sertransfer.costs import finetune_fits, stage_costs
 from sertransfer.tables.claims import CLAIMS
 from sertransfer.tables.latex import paper_number
 from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
@@ -82,6 +83,20 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     assert audit.query("job.str.startswith('finetune/pooled')")["validation"].sum() > 0
     again = snakemake(workdir, "-n", "all", "--configfile", str(config))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_the_costs_read_every_fine_tuning_fit_from_the_jobs_own_logs(tiny_run):
+    """`costs.finetune_fits` parses the lines the fine-tuning jobs write: one row per unit and approach, none lost."""
+    workdir, _, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    fits = pd.DataFrame(finetune_fits(workdir))
+    ran = {(path.parent.parent.name, path.parent.name, int(path.stem.removeprefix("fold")), approach)
+           for path in (workdir / "results" / "predictions" / "finetune").rglob("fold*.parquet")
+           for approach in pd.read_parquet(path, columns=["approach"])["approach"].unique()}
+    assert set(zip(fits["pretrain_set"], fits["target"], fits["fold"], fits["approach"])) == ran
+    assert len(fits) == len(ran)
+    assert (fits.loc[fits["approach"] != "A1", "epochs"] > 0).all() and fits["seconds"].notna().all()
+    assert {"finetune", "pretrain", "target_only", "total"} <= {row["rule"] for row in stage_costs(workdir)}
 
 
 def test_a_corpus_described_by_a_table_is_a_domain_in_every_table(tiny_run):
