@@ -120,6 +120,11 @@ def _display_names(table: pd.DataFrame) -> dict[str, str]:
     return dict(zip(table["domain"], table["dataset"], strict=False))
 
 
+def _table_link(link: Linker, name: str) -> str:
+    """A link to table `name`'s CSV in the run's tables folder."""
+    return link(f"{vocabulary.TABLES_DIR}/{name}.csv", f"{name}.csv")
+
+
 def table2_block(files: RunFiles, link: Linker) -> str:
     """Table 2 (no adaptation): each domain's SVM-IS, CNN and CNN+LSTM UAR next to the paper's."""
     table = files.table("table2")
@@ -132,7 +137,7 @@ def table2_block(files: RunFiles, link: Linker) -> str:
     means = [pd.Series([uar.get((d, c)) for d in domains], dtype=float).mean() for c in columns]
     rows.append("<tr><td class=name>Mean</td>" + "".join(f"<td>{_number(m)}</td>" for m in means) + "</tr>")
     seeds = int(table["n_seeds"].max()) if "n_seeds" in table else 1
-    return (f"<h2>Table 2: UAR without domain adaptation ({link('results/tables/table2.csv', 'table2.csv')})</h2>"
+    return (f"<h2>Table 2: UAR without domain adaptation ({_table_link(link, 'table2')})</h2>"
             f"<table class=f><tr><th>Domain</th>{''.join(f'<th>{c}</th>' for c in columns)}</tr>{''.join(rows)}"
             f"</table><p class=note>Mean test UAR over {int(table['n_folds'].max())} folds x {seeds} seed(s); "
             "below each number the paper's, beside it the difference.</p>")
@@ -188,7 +193,7 @@ def table3_block(files: RunFiles, link: Linker, alpha: float, full: bool) -> str
                f"scenario's approaches, and its best approach; the paper's below. Significantly: paired test against "
                f"TT, p &le; {alpha:g} (p-values in table3.csv).</p>")
     return (f"<h2>Table 3: does transfer help? Gain over target-only training "
-            f"({link('results/tables/table3.csv', 'table3.csv')}, "
+            f"({_table_link(link, 'table3')}, "
             f"{link('results/figures/table3_gains.png', 'heat map')})</h2>{summary}"
             + (table3_cells(cells, reported, names, domains, columns, alpha) if full else ""))
 
@@ -231,7 +236,7 @@ def table5_block(files: RunFiles, link: Linker) -> str:
                f'<span class="paper">{html.escape(str(nested.chosen_per_run))}</span></td>' if nested else "<td>—</td>")
             + "</tr>")
     return (f"<h2>Table 5: the fine-tuned network against the Adaptive SVM "
-            f"({link('results/tables/table5.csv', 'table5.csv')})</h2><table class=f><tr><th>Domain</th>"
+            f"({_table_link(link, 'table5')})</h2><table class=f><tr><th>Domain</th>"
             "<th>Adaptive SVM</th><th>CNN+LSTM chosen on test (as the paper)</th>"
             "<th>CNN+LSTM chosen per run on its selection split</th></tr>" + "".join(rows)
             + "</table><p class=note>The last column is the honest estimate: each run chooses among the configurations "
@@ -264,7 +269,7 @@ def audit_block(files: RunFiles, link: Linker) -> str:
     verdict = ("clean: no utterance of any test, selection or validation split was fitted or used for stopping by "
                "any job of its lineage" if overlaps == 0 else f"LEAK: {overlaps} overlapping utterances")
     return (f"<h2>Protocol audit ({link(vocabulary.AUDIT_SUMMARY, 'summary.csv')}, "
-            f"{link('results/audit/protocol.csv', 'protocol.csv')})</h2>"
+            f"{link(vocabulary.AUDIT_PROTOCOL, 'protocol.csv')})</h2>"
             f"<p class='verdict {'clean' if overlaps == 0 else 'leak'}'>{html.escape(verdict)}</p>"
             f"<p class=note>{jobs} jobs audited from the plan; {int(checked['rows'].sum())} prediction rows of "
             f"{len(checked)} files checked against their jobs' planned splits.</p>")

@@ -8,11 +8,12 @@ import pandas as pd
 
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table2 import TABLE2_COLUMNS
+from sertransfer.vocabulary import AUDIT_PROTOCOL, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
 
 #: The outputs a finished run points to, in the order it lists them.
-OUTPUTS = (("What the run found (open this first)", "results/summary.html"),
-           ("Tables 1-5 (CSV, LaTeX, vs the paper)", "results/tables"), ("Figures", "results/figures"),
-           ("Report", "results/report.html"), ("Protocol audit", "results/audit/protocol.csv"),
+OUTPUTS = (("What the run found (open this first)", SUMMARY_HTML),
+           ("Tables 1-5 (CSV, LaTeX, vs the paper)", TABLES_DIR), ("Figures", "results/figures"),
+           ("Report", REPORT_HTML), ("Protocol audit", AUDIT_PROTOCOL),
            ("Exported models (sertransfer predict)", "results/export"), ("Metrics", "results/metrics"))
 
 
@@ -27,7 +28,7 @@ def table2_text(path: Path) -> str:
 
 def finished_run_summary(workdir: Path) -> str:
     """The lines printed at the end of a successful run (empty when the run did not make Table 2)."""
-    table2 = workdir / "results" / "tables" / "table2.csv"
+    table2 = workdir / TABLES_DIR / "table2.csv"
     if not table2.is_file():
         return ""
     lines = ["", "Finished. Outputs:"]
