@@ -105,16 +105,18 @@ def test_alpha_reruns_only_table4_its_figures_and_the_claims(finished):
     assert set(jobs) == {"table4", "claims", "figure_table4", "report", "all", *LANDING}, jobs
 
 
-def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream(finished):
+def test_code_change_in_asvm_module_reruns_only_asvm_jobs_and_downstream_and_a_comment_nothing(finished):
     workdir, config = finished
     module = workdir / "workflow" / "sertransfer" / "baselines" / "asvm.py"
     original = module.read_text()
     try:
-        module.write_text(original + "\n# a code change\n")
-        result = snakemake(workdir, "-n", "all", "--configfile", str(config))
-        jobs = planned_jobs(result)
+        module.write_text(original.replace('"""', '"""Edited. ', 1) + "\n# a comment\n")
+        documented = planned_jobs(snakemake(workdir, "-n", "all", "--configfile", str(config)))
+        module.write_text(original + "\n_A_CODE_CHANGE = 1\n")
+        jobs = planned_jobs(snakemake(workdir, "-n", "all", "--configfile", str(config)))
     finally:
         module.write_text(original)
+    assert documented == {}, documented   # docstrings and comments are not code: nothing reruns
     assert jobs.get("asvm") == 6
     assert set(jobs) <= ASVM_DOWNSTREAM, jobs
 

@@ -60,11 +60,28 @@ def module_closure(*modules: str) -> tuple[str, ...]:
     return tuple(sorted(seen))
 
 
+#: Nodes whose first statement may be a docstring.
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@cache
+def source_code(source: Path) -> bytes:
+    """What a module's fingerprint covers: its syntax tree without docstrings, so that comments, docstrings and
+    layout change nothing, while any statement, name or literal (a log message included) does. Read once per
+    process (a Snakemake run plans with the code it started with)."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, _DOCUMENTED) and node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str):
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def code_fingerprint(*modules: str) -> str:
-    """sha256 over the sources of `modules` and everything they import from the package."""
+    """sha256 over the code of `modules` and everything they import from the package (`source_code` of each)."""
     digest = hashlib.sha256()
     for module in module_closure(*modules):
-        digest.update(module.encode() + b"\0" + module_file(module).read_bytes() + b"\0")
+        digest.update(module.encode() + b"\0" + source_code(module_file(module)) + b"\0")
     return digest.hexdigest()[:16]
 
 
