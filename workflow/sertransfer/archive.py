@@ -62,6 +62,7 @@ class _Member:
 
     @property
     def relpath(self) -> str:
+        """The member's path inside the archive, with forward slashes."""
         return "/".join(self.parts)
 
 
@@ -142,6 +143,7 @@ def _tar_name(name: str) -> str:
 
 
 def _check_ratio(archive: Path, name: str, size: int, compressed: int, max_ratio: float) -> None:
+    """Refuse a member that expands more than `max_ratio` times its compressed size."""
     if size > 0 and size > max_ratio * max(compressed, 1):
         raise UnsafeArchiveError(
             f"{archive}: member {name!r} expands {size} bytes from {compressed} "
@@ -150,6 +152,7 @@ def _check_ratio(archive: Path, name: str, size: int, compressed: int, max_ratio
 
 
 def _check_total(archive: Path, name: str, total: int, max_bytes: int) -> None:
+    """Refuse an archive whose declared uncompressed size so far exceeds `max_bytes`."""
     if total > max_bytes:
         raise UnsafeArchiveError(
             f"{archive}: declared uncompressed size reaches {total} bytes at member {name!r}, above "
@@ -158,6 +161,7 @@ def _check_total(archive: Path, name: str, total: int, max_bytes: int) -> None:
 
 
 def _inspect_zip(archive: Path, zf: zipfile.ZipFile, max_bytes: int, max_ratio: float) -> list[_Member]:
+    """Every member of a zip archive, checked (names, types, sizes) before anything is written."""
     members: list[_Member] = []
     total = 0
     for info in zf.infolist():
@@ -206,6 +210,7 @@ def _inspect_tar(archive: Path, max_bytes: int, max_ratio: float) -> list[_Membe
 
 
 def _tar_member(archive: Path, info: tarfile.TarInfo) -> _Member:
+    """One tar member as a checked `_Member`; special files are refused."""
     name = _tar_name(info.name)
     if info.ischr() or info.isblk() or info.isfifo() or not (
             info.isreg() or info.isdir() or info.issym() or info.islnk()):
@@ -301,13 +306,16 @@ class _Writer:
         self.created: list[Path] = []
 
     def _path(self, member: _Member) -> Path:
+        """Where a member goes below the target."""
         return self.target.joinpath(*member.parts)
 
     def _inside(self, path: Path) -> bool:
+        """Whether `path`, symlinks resolved, is the target or below it."""
         real = os.path.realpath(path)
         return real == self.real_target or real.startswith(self.real_target + os.sep)
 
     def _parent(self, member: _Member) -> Path:
+        """A member's path, its parent directories made and checked to be inside the target."""
         path = self._path(member)
         self.mkdir(path.parent, member)
         if not self._inside(path.parent):
@@ -316,6 +324,7 @@ class _Writer:
         return path
 
     def mkdir(self, path: Path, member: _Member) -> None:
+        """Make `path` and its missing parents, remembering each one made."""
         missing = []
         current = path
         while not current.exists() and not current.is_symlink():
@@ -329,6 +338,7 @@ class _Writer:
                                      f"directory inside the target; refusing to extract")
 
     def file(self, member: _Member, source: BinaryIO) -> None:
+        """Write a regular member from `source`, never through a symlink, counting its bytes."""
         path = self._parent(member)
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
         existed = path.exists() or path.is_symlink()
@@ -349,6 +359,7 @@ class _Writer:
                 f"{self.max_bytes} bytes (at member {member!r}); aborted, likely a decompression bomb")
 
     def copy(self, member: _Member, source_parts: list[str]) -> None:
+        """Write a hard-link member as a copy of the file it links to (already extracted)."""
         source = self.target.joinpath(*source_parts)
         with open(source, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -356,6 +367,7 @@ class _Writer:
             self.file(member, handle)
 
     def symlink(self, member: _Member) -> None:
+        """Make a symlink member (its target was checked to stay inside the archive)."""
         path = self._parent(member)
         if path.is_symlink() or path.exists():
             raise UnsafeArchiveError(f"{self.archive}: symlink member {member.name!r} would replace an "
@@ -441,6 +453,7 @@ def safe_extract(archive: str | os.PathLike[str], target: str | os.PathLike[str]
 
 
 def _extract(archive: Path, target: Path, members: list[_Member], max_bytes: int, open_member) -> int:
+    """Write the checked members below `target`; on any error remove what was made. Returns the files written."""
     created_target = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     writer = _Writer(archive, target, max_bytes)

@@ -45,6 +45,7 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def _mismatch_message(url: str, expected: str, actual: str) -> str:
+    """The error for a download whose sha256 is not the expected one, with what to do."""
     return (f"checksum mismatch for {url}: expected sha256 {expected}, got sha256 {actual}. "
             f"The download was discarded. The file may be corrupt (retry by rerunning the workflow) or "
             f"changed by its publisher; if you trust the new file, update the expected digest "

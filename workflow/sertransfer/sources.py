@@ -60,6 +60,7 @@ def count_audio_files(root: Path) -> int:
 
 
 def _read_json(path: Path) -> dict | None:
+    """A JSON object from `path`, or None when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -68,6 +69,7 @@ def _read_json(path: Path) -> dict | None:
 
 
 def _is_empty_dir(path: Path) -> bool:
+    """Whether `path` is a real (not symlinked) directory with nothing in it."""
     return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
@@ -109,6 +111,7 @@ def _owned_stamp(domain: str, root: Path, stamp_name: str, made: str) -> dict | 
 
 
 def _prepare_synthetic(domain: str, corpus: dict, root: Path, settings: dict) -> None:
+    """Generate a demo corpus at `root`, or keep the one there when it was made with the same settings."""
     from sertransfer.synthetic import generate_corpus
 
     stamp = _owned_stamp(domain, root, SYNTHETIC_STAMP, "generated")
@@ -163,6 +166,7 @@ def read_recorded_digest(path: Path) -> str | None:
 
 def _prepare_download(domain: str, corpus: dict, root: Path, *, download_settings: dict, raw_dir: Path,
                       checksums_dir: Path) -> None:
+    """Download a corpus archive, verify its sha256 and extract it safely at `root`."""
     url = corpus["url"]
     archive = archive_path(url, raw_dir, domain)
     recorded_path = Path(checksums_dir) / f"{domain}.sha256"
@@ -210,6 +214,7 @@ def _prepare_download(domain: str, corpus: dict, root: Path, *, download_setting
 
 
 def _missing_message(spec, domain: str, root: Path, reason: str) -> str:
+    """The error for a corpus that is not there: what to get, where from and where to put it."""
     obtain = "\n".join(f"    {line}" for line in spec.obtain.strip().splitlines())
     return (f"corpus {spec.display_name} (domain '{domain}') is not available: {reason}\n"
             f"  What to get and where from:\n{obtain}\n"

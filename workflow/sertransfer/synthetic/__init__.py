@@ -28,6 +28,7 @@ __all__ = ["CORPUS_KEYS", "generate_corpus", "plan_corpus"]
 
 
 def _check(key: str, speakers: int, utterances_per_emotion: int, duration_s: tuple[float, float]) -> Layout:
+    """The layout of corpus `key`, after checking the generation settings."""
     if key not in LAYOUTS:
         raise ValueError(f"unknown corpus key {key!r}; expected one of {', '.join(CORPUS_KEYS)}")
     if int(speakers) < 1 or int(utterances_per_emotion) < 1:
@@ -48,6 +49,7 @@ def plan_corpus(key: str, *, seed: int, speakers: int, utterances_per_emotion: i
 
 
 def _voice(layout: Layout, seed: int, clip: Clip, cache: dict[str, Speaker]) -> Speaker:
+    """The synthetic voice of a clip's speaker (drawn once per speaker, seeded)."""
     speaker = clip.speaker
     if speaker.id not in cache:
         gender = speaker.gender

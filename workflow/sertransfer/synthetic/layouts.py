@@ -173,6 +173,7 @@ def _iemocap_assign(state: dict[Any, Any], speaker: SpeakerSpec, label: Label, i
 
 
 def _evaluator_lines(code: str, speaker_letter: str, rng: np.random.Generator) -> list[str]:
+    """IEMOCAP-style evaluator lines for a label code (no majority for `xxx`)."""
     names = list(_IEMOCAP_NAMES.values())
     if code == "xxx":   # no majority: every evaluator says something else
         picks = [str(x) for x in rng.choice(names, 3, replace=False)]
@@ -239,6 +240,7 @@ def _afew_assign(state: dict[Any, Any], speaker: SpeakerSpec, label: Label, inde
 
 
 def _labels(rows: str) -> tuple[Label, ...]:
+    """Label table rows (one per line, fields separated by spaces) as `Label`s."""
     return tuple(Label(*row.split()) for row in rows.strip().splitlines())
 
 

@@ -141,12 +141,14 @@ def make_speaker(gender: str, rng: np.random.Generator) -> Speaker:
 
 @lru_cache(maxsize=64)
 def _bandpass(low: float, high: float, sample_rate: int) -> np.ndarray:
+    """Second-order Butterworth band-pass, as second-order sections."""
     high = min(high, 0.45 * sample_rate)
     return signal.butter(2, [low, high], btype="bandpass", fs=sample_rate, output="sos")
 
 
 @lru_cache(maxsize=16)
 def _highpass(cutoff: float, sample_rate: int) -> np.ndarray:
+    """Second-order Butterworth high-pass, as second-order sections."""
     return signal.butter(2, cutoff, btype="highpass", fs=sample_rate, output="sos")
 
 
