@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from sertransfer.config import validate_config
 from sertransfer.report import front_page
-from sertransfer.vocabulary import GROUPS, REPEAT_TAG_PATTERN, SET_ID_PATTERN, wildcard_alternatives
+from sertransfer.vocabulary import GROUPS, REPEAT_TAG_PATTERN, SCENARIOS, SET_ID_PATTERN, wildcard_alternatives
 
 validate_config(config)
 
@@ -33,7 +33,7 @@ wildcard_constraints:
     repeat=REPEAT_TAG_PATTERN,
     pretrain_set=SET_ID_PATTERN,
     group=wildcard_alternatives(GROUPS),
-    scenario="S1|S2",
+    scenario=wildcard_alternatives(SCENARIOS),
 
 
 include: "workflow/rules/common.smk"

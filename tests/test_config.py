@@ -84,3 +84,11 @@ def test_schema_format_enum_is_the_vocabularys_corpus_formats():
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     corpus = schema["definitions"]["corpus"]
     assert tuple(corpus["properties"]["format"]["enum"]) == CORPUS_FORMATS
+
+
+def test_schema_scenario_enum_is_the_vocabularys_scenarios():
+    from sertransfer.vocabulary import SCENARIOS
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    scenarios = schema["properties"]["transfer"]["properties"]["scenarios"]
+    assert tuple(scenarios["items"]["enum"]) == tuple(scenarios["default"]) == SCENARIOS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from faults import partials, run_until_killed
 
-from sertransfer.resume import FINETUNE_INTERRUPTED, KEY_FILE
-from sertransfer.vocabulary import FINETUNE_HISTORIES, FINETUNE_LOG, FINETUNE_PREDICTIONS
+from sertransfer.resume import KEY_FILE
+from sertransfer.vocabulary import FINETUNE_HISTORIES, FINETUNE_INTERRUPTED, FINETUNE_LOG, FINETUNE_PREDICTIONS
 from workflow_run import snakemake, table_snapshot
 
 pytestmark = pytest.mark.slow

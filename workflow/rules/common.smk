@@ -7,7 +7,6 @@ from dataclasses import asdict
 from sertransfer.corpora import configured_names, reading_settings
 from sertransfer.fingerprint import code_fingerprint, config_digest
 from sertransfer.plan import build_plan, group_predictions, plan_settings, unit_file
-from sertransfer.resume import FINETUNE_INTERRUPTED
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
@@ -19,6 +18,7 @@ from sertransfer.vocabulary import (
     CROSS_SVM_PREDICTIONS,
     FINETUNE_BENCHMARK,
     FINETUNE_HISTORIES,
+    FINETUNE_INTERRUPTED,
     FINETUNE_LOG,
     FINETUNE_PREDICTIONS,
     PRETRAIN_PREDICTIONS,

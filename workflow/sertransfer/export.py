@@ -36,7 +36,7 @@ from sertransfer.settings import TrainingSettings
 from sertransfer.tables.table5 import NESTED
 from sertransfer.training import configure_runtime, fit
 from sertransfer.transfer import start_approach
-from sertransfer.vocabulary import CNN_LSTM
+from sertransfer.vocabulary import CNN_LSTM, S2
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
 def export_sets(domains: list[str], target: str, chosen: Mapping) -> PretrainJob:
     """The whole-domain pretraining set of the chosen configuration."""
     left_out = {chosen["excluded"]} - {""}
-    if chosen["scenario"] == "S2":
+    if chosen["scenario"] == S2:
         left_out.add(target)
     return PretrainJob(f"export-{target}", CNN_LSTM, tuple(d for d in domains if d not in left_out), None,
                        tuple(sorted(left_out)))

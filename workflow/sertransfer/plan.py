@@ -34,6 +34,8 @@ from sertransfer.vocabulary import (
     PRETRAIN,
     PRETRAIN_PREDICTIONS,
     REPEATABLE,
+    S1,
+    S2,
     SVM_IS,
     SVM_IS_PREDICTIONS,
     TRANSFER,
@@ -225,7 +227,7 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
     folds = range(config["folds"]["k"])
     transfer = config["transfer"]
     architectures = (CNN_LSTM, CNN) if transfer["cnn"] else (CNN_LSTM,)
-    s1, s2 = "S1" in transfer["scenarios"], "S2" in transfer["scenarios"]
+    s1, s2 = S1 in transfer["scenarios"], S2 in transfer["scenarios"]
     further = config["repeats"]["approaches"] if repeat else None
     main = tuple(further or ())                                            # the All rows (Tables 3 and 5)
     ablated = tuple(a for a in (transfer["ablation_approaches"] or ()) if not further or a in further) \
@@ -240,24 +242,24 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
     if TRANSFER in experiments and s1:
         for k, target in itertools.product(folds, domains):
             job = add(PretrainJob(pooled_set_id(CNN_LSTM, k, repeat), CNN_LSTM, domains, k, repeat=repeat))
-            finetune.append(FinetuneJob(job, target, k, "S1", approaches=main))
+            finetune.append(FinetuneJob(job, target, k, S1, approaches=main))
     if TRANSFER in experiments and s2:
         for target in domains:
             job = add(PretrainJob(s2_set_id(target, repeat), CNN_LSTM, tuple(d for d in domains if d != target),
                                   None, (target,), repeat))
-            finetune.extend(FinetuneJob(job, target, k, "S2", approaches=main) for k in folds)
+            finetune.extend(FinetuneJob(job, target, k, S2, approaches=main) for k in folds)
     if ABLATION in experiments and transfer["ablation"] and len(domains) > 2:
         if s1:
             for source, k in itertools.product(domains, folds):
                 job = add(PretrainJob(s1_ablation_set_id(source, k, repeat), CNN_LSTM,
                                       tuple(d for d in domains if d != source), k, (source,), repeat))
-                finetune.extend(FinetuneJob(job, target, k, "S1", source, ablated) for target in job.domains)
+                finetune.extend(FinetuneJob(job, target, k, S1, source, ablated) for target in job.domains)
         if s2:
             for pair in itertools.combinations(sorted(domains), 2):
                 job = add(PretrainJob(s2_ablation_set_id(pair, repeat), CNN_LSTM,
                                       tuple(d for d in domains if d not in pair), None, pair, repeat))
                 for target, source in (pair, pair[::-1]):
-                    finetune.extend(FinetuneJob(job, target, k, "S2", source, ablated) for k in folds)
+                    finetune.extend(FinetuneJob(job, target, k, S2, source, ablated) for k in folds)
     if TT in experiments:
         target_only.extend(TargetOnlyJob(t, k, repeat) for t in domains for k in folds)
     if repeat == 0 and transfer["cross_corpus"] and len(domains) > 1:

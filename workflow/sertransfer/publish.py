@@ -21,11 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text
-from .vocabulary import AUDIT_SUMMARY, TABLES_DIR
+from .vocabulary import AUDIT_SUMMARY, FIGURES_DIR, TABLES_DIR
 
-#: Where rule all draws the figures (workflow/rules/figures.smk); kept out of vocabulary.py, whose every edit
-#: changes the code fingerprint of every training job.
-FIGURES_DIR = "results/figures"
 PROVENANCE = "provenance.json"
 #: Published name of the audit summary (the run's own name, `summary.csv`, says too little beside the tables).
 AUDIT_SUMMARY_NAME = "audit_summary.csv"

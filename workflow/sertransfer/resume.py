@@ -2,7 +2,7 @@
 
 A fine-tuning job writes its output directories whole when every unit is done, so a job killed by a
 cluster's time limit, the OOM killer or the end of a sitting would redo every unit. Instead each unit's
-files are also copied, as the unit finishes, to the job's directory under `FINETUNE_INTERRUPTED`, beside
+files are also copied, as the unit finishes, to the job's directory under `vocabulary.FINETUNE_INTERRUPTED`, beside
 a key of everything the unit's bits depend on: the job's units, the training settings, the sha256 of the
 pretrained model and of each target's waveform cache and folds, the code fingerprint of the training
 modules and the machine (CPU, instruction set, TensorFlow, threads). The rerun copies the units kept
@@ -24,8 +24,6 @@ from sertransfer import atomic
 
 log = logging.getLogger(__name__)
 
-#: Where a fine-tuning job keeps its finished units until its outputs are in place.
-FINETUNE_INTERRUPTED = "results/interrupted/finetune/{pretrain_set}"
 KEY_FILE = "key.json"
 
 

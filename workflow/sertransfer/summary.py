@@ -8,11 +8,11 @@ import pandas as pd
 
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table2 import TABLE2_COLUMNS
-from sertransfer.vocabulary import AUDIT_PROTOCOL, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
+from sertransfer.vocabulary import AUDIT_PROTOCOL, FIGURES_DIR, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
 
 #: The outputs a finished run points to, in the order it lists them.
 OUTPUTS = (("What the run found (open this first)", SUMMARY_HTML),
-           ("Tables 1-5 (CSV, LaTeX, vs the paper)", TABLES_DIR), ("Figures", "results/figures"),
+           ("Tables 1-5 (CSV, LaTeX, vs the paper)", TABLES_DIR), ("Figures", FIGURES_DIR),
            ("Report", REPORT_HTML), ("Protocol audit", AUDIT_PROTOCOL),
            ("Exported models (sertransfer predict)", "results/export"), ("Metrics", "results/metrics"))
 

@@ -26,6 +26,11 @@ CROSS_SVM_IS, ASVM_SOURCE = "cross_svm_is", "asvm_source"
 #: `experiment` of a pretrained model's own test predictions that no table reads (S1 ablation sets).
 PRETRAIN = "pretrain"
 
+#: The transfer scenarios: S1 pretrains on every domain's training folds (the target's included), S2 on the
+#: other domains only (`transfer.scenarios`; the schema's enum repeats them).
+S1, S2 = "S1", "S2"
+SCENARIOS: tuple[str, ...] = (S1, S2)
+
 #: Network architectures: the CNN+LSTM and Table 2's CNN.
 CNN_LSTM, CNN = "cnn_lstm", "cnn"
 #: The approach name of TT rows.
@@ -37,6 +42,8 @@ FINETUNE_PREDICTIONS = "results/predictions/finetune/{pretrain_set}"   # one dir
 FINETUNE_HISTORIES = "results/histories/finetune/{pretrain_set}"
 TT_PREDICTIONS = "results/predictions/tt/{target}/fold{fold}{repeat}.parquet"   # {repeat}: repeat_tag
 TT_HISTORIES = "results/histories/tt/{target}/fold{fold}{repeat}.json"
+#: Where a fine-tuning job keeps its finished units until its outputs are in place (sertransfer.resume).
+FINETUNE_INTERRUPTED = "results/interrupted/finetune/{pretrain_set}"
 SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
 CROSS_SVM_PREDICTIONS = "results/predictions/cross/svm_is-from-{source}.parquet"
@@ -52,6 +59,7 @@ CORPUS_FORMATS: tuple[str, ...] = CORPUS_LAYOUTS + DESCRIBED_FORMATS
 
 #: What a run is read through: its tables, protocol audit, landing page, report and per-job benchmark files.
 TABLES_DIR = "results/tables"
+FIGURES_DIR = "results/figures"
 CLAIMS_CSV = "results/tables/claims.csv"   # the paper's claims checked on the run (tables.claims)
 CLAIMS_MD = "results/tables/claims.md"
 AUDIT_PROTOCOL = "results/audit/protocol.csv"

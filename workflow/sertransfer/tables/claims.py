@@ -30,6 +30,7 @@ from sertransfer.tables.table2 import CNN_LSTM_COLUMN, SVM_IS_COLUMN
 from sertransfer.tables.table3 import SUMMARY_ROWS, TT_COLUMN
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.table5 import NESTED
+from sertransfer.vocabulary import S1, S2
 
 #: The claims, in the paper's order: key -> what the paper says.
 CLAIMS = {
@@ -239,7 +240,7 @@ def sources(tables: RunTables, scenario: str) -> dict:
     approaches the paper prints (A1-A4). The paper says S1 raises (↑) and S2 lowers (•): agrees when the run's
     markers lean the same way, disagrees when they lean the other way, mixed when tied; with no marker at all,
     `not shown` when the mean UAR change has the paper's sign, disagrees otherwise."""
-    key = "sources_s1" if scenario == "S1" else "sources_s2"
+    key = "sources_s1" if scenario == S1 else "sources_s2"
     paper = _paper_sources(tables, scenario)
     if tables.table4 is None:
         return _claim(key, paper, "no Table 4 ablation in this run", "not run")
@@ -248,7 +249,7 @@ def sources(tables: RunTables, scenario: str) -> dict:
     if ablation.empty:
         return _claim(key, paper, f"no {scenario} ablation cells in this run", "not run")
     up, down, n = _marker_counts(ablation["marker"])
-    sign = 1 if scenario == "S1" else -1   # the direction the paper reports: S1 up, S2 down
+    sign = 1 if scenario == S1 else -1   # the direction the paper reports: S1 up, S2 down
     mean_change = float((ablation["uar"] - ablation["all_uar"]).mean())
     lean = sign * (up - down)
     if up == down == 0:
@@ -285,7 +286,7 @@ def network_vs_asvm(tables: RunTables, statistics: Statistics = PAPER_STATISTICS
 def check_claims(tables: RunTables, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Every claim of the paper checked on the run: one row each, in the paper's order."""
     rows = [network_vs_svm_is(tables), transfer_vs_tt(tables, statistics), which_layers(tables),
-            sources(tables, "S1"), sources(tables, "S2"), network_vs_asvm(tables, statistics)]
+            sources(tables, S1), sources(tables, S2), network_vs_asvm(tables, statistics)]
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
