@@ -27,9 +27,9 @@ from sertransfer.corpora import dataset_name
 from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
+from sertransfer.tables.columns import TT_COLUMN
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics
 from sertransfer.tables.latex import paper_number
-from sertransfer.tables.table3 import TT_COLUMN
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.uars import (
     TEST,

@@ -26,10 +26,9 @@ import pandas as pd
 from sertransfer import atomic, vocabulary
 from sertransfer.costs import stage_costs
 from sertransfer.fingerprint import config_digest
+from sertransfer.tables.columns import ASVM_COLUMN, CNN_LSTM_COLUMN, TABLE2_COLUMNS
 from sertransfer.tables.latex import paper_number
-from sertransfer.tables.table2 import CNN_LSTM_COLUMN, TABLE2_COLUMNS
 from sertransfer.tables.table3 import SUMMARY_ROWS
-from sertransfer.tables.table5 import ASVM_COLUMN
 
 #: A link to a run's file: `link(path, text)` -> HTML (a relative link, or a report entry).
 Linker = Callable[[str, str], str]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.tables.columns import TABLE2_COLUMNS
 from sertransfer.tables.latex import paper_number
-from sertransfer.tables.table2 import TABLE2_COLUMNS
 from sertransfer.vocabulary import AUDIT_PROTOCOL, FIGURES_DIR, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
 
 #: The outputs a finished run points to, in the order it lists them.

@@ -23,11 +23,11 @@ from scipy import stats
 
 from sertransfer import atomic
 from sertransfer.statistics import adjust
+from sertransfer.tables.columns import CNN_LSTM_COLUMN, SVM_IS_COLUMN, TT_COLUMN
 from sertransfer.tables.evidence import PAPER_STATISTICS, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.paper import MARKERS, read_reported, reported_marker, to_float
-from sertransfer.tables.table2 import CNN_LSTM_COLUMN, SVM_IS_COLUMN
-from sertransfer.tables.table3 import SUMMARY_ROWS, TT_COLUMN
+from sertransfer.tables.table3 import SUMMARY_ROWS
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.table5 import NESTED
 from sertransfer.vocabulary import S1, S2

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer import atomic
+from sertransfer.tables.columns import CNN_LSTM_COLUMN, SVM_IS_COLUMN
 from sertransfer.tables.evidence import Evidence, MetricsFiles
-from sertransfer.tables.table2 import CNN_LSTM_COLUMN, SVM_IS_COLUMN
 from sertransfer.tables.uars import TEST, Configuration, Domains, MetricsPaths, dataset_names, ordered_domains
 from sertransfer.vocabulary import CNN_LSTM, CROSS, SVM_IS
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.tables.columns import CNN_COLUMN, CNN_LSTM_COLUMN, SVM_IS_COLUMN, TABLE2_COLUMNS
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape
 from sertransfer.tables.paper import compare_with_paper, read_reported
@@ -22,10 +23,6 @@ from sertransfer.tables.uars import (
     write_outputs,
 )
 from sertransfer.vocabulary import CNN, CNN_LSTM
-
-#: The paper's column names, in its order (the claims, the landing page and the summary read them back).
-SVM_IS_COLUMN, CNN_COLUMN, CNN_LSTM_COLUMN = "SVM-IS", "CNN", "CNN+LSTM"
-TABLE2_COLUMNS = (SVM_IS_COLUMN, CNN_COLUMN, CNN_LSTM_COLUMN)
 
 
 def table2_columns(cnn: bool) -> list[tuple[str, Configuration]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.tables.columns import TT_COLUMN
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, paper_number, scenario_header
 from sertransfer.tables.paper import compare_with_paper, read_reported
@@ -31,8 +32,6 @@ from sertransfer.vocabulary import TT_APPROACH
 #: Degrees of freedom removed by the Std row: the sample standard deviation over targets.
 STD_DDOF = 1
 SUMMARY_ROWS = (("average", "Average"), ("std", "Std"))
-#: The column of each target's TT row (the claims, the landing page and the gains figure read it back).
-TT_COLUMN = TT_APPROACH
 
 
 def build_table3(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],

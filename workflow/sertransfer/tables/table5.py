@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.tables.columns import ASVM_COLUMN, CNN_LSTM_COLUMN
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, multicolumn, paper_number
 from sertransfer.tables.paper import compare_with_paper, read_reported
-from sertransfer.tables.table2 import CNN_LSTM_COLUMN
 from sertransfer.tables.table4 import table4_configurations
 from sertransfer.tables.uars import (
     SELECTION,
@@ -37,7 +37,6 @@ from sertransfer.tables.uars import (
 
 log = logging.getLogger(__name__)
 
-ASVM_COLUMN = "Adaptive SVM"
 #: The CNN+LSTM rows by how their configuration is chosen (the `selection` column of the CSV).
 NESTED = "nested"
 CNN_LSTM_COLUMNS = {TEST: "CNN+LSTM (chosen on test, as the paper)",
