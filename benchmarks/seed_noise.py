@@ -33,12 +33,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--group", default="tt")
-    parser.add_argument("--seed", type=int, required=True, help="the run's config `seed` (the key, not a default)")
+    parser.add_argument("--seed", type=int, help="the run's config `seed` (needed for --group tt: the seed column)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
     metrics = pd.read_csv(args.workdir / "results" / "metrics" / f"{args.group}.csv", keep_default_na=False)
     if args.group == "tt":
+        if args.seed is None:
+            parser.error("--group tt needs --seed: the run's config `seed` (the key, not a default)")
         metrics.insert(metrics.columns.get_loc("repeat") + 1, "seed",
                        [tt_seed(args.seed, row) for _, row in metrics.iterrows()])
     args.out.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,25 @@ def count(values: list[int]) -> int:
     """How many values are below LIMIT."""
     log.info("counting %d values", len(values))
     return sum(1 for v in values if v < LIMIT)
+
+
+class Counter:
+    """Counts."""
+
+    def total(self, values: list[int]) -> int:
+        """The sum."""
+
+        def inner(v: int) -> int:
+            """One value."""
+            return v
+
+        return sum(inner(v) for v in values)
+
+
+async def fetch() -> str:
+    """Fetches."""
+    "a bare string after the docstring is a statement"
+    return "done"
 '''
 
 
@@ -37,6 +56,10 @@ def written(tmp_path: Path, name: str, text: str) -> Path:
     lambda s: s.replace("return sum(1 for v in values if v < LIMIT)",
                         "return sum(\n        1 for v in values\n        if v < LIMIT\n    )"),  # layout
     lambda s: s + "\n\n# the end\n",
+    lambda s: s.replace('"""Counts."""', '"""Counts things."""'),                       # a class docstring
+    lambda s: s.replace('"""The sum."""', '"""Adds."""'),                               # a method docstring
+    lambda s: s.replace('"""One value."""', '"""The value."""'),                        # a nested function's
+    lambda s: s.replace('"""Fetches."""', '"""Gets."""'),                               # an async function's
 ])
 def test_comments_docstrings_and_layout_change_nothing(tmp_path, edit):
     assert source_code(written(tmp_path, "edited", edit(MODULE))) == source_code(written(tmp_path, "original", MODULE))
@@ -48,6 +71,8 @@ def test_comments_docstrings_and_layout_change_nothing(tmp_path, edit):
     lambda s: s.replace('"counting %d values"', '"counted %d values"'),                 # a log message
     lambda s: s.replace("def count(values", "def counted(values"),                      # a name
     lambda s: s + "\nEXTRA = 1\n",                                                      # a statement
+    lambda s: s.replace("a bare string after", "another string after"),               # a string that is no docstring
+    lambda s: s.replace("values: list[int]) -> int:", "values: list[float]) -> int:", 1),  # an annotation
 ])
 def test_any_statement_name_or_literal_changes_the_code(tmp_path, edit):
     assert source_code(written(tmp_path, "edited", edit(MODULE))) != source_code(written(tmp_path, "original", MODULE))

@@ -151,7 +151,13 @@ def test_seed_identities_stay_what_finished_runs_were_seeded_with():
     assert FinetuneJob(pooled, "rml", 1, "S1").seed_identity == ("finetune", "pooled-cnn_lstm-k1", "rml", 1)
     assert TargetOnlyJob("emodb", 3).seed_identity == ("tt", "emodb", 3)
     assert TargetOnlyJob("emodb", 3, repeat=2).seed_identity == ("tt", "emodb", 3, "repeat", 2)
-    assert derived_seed(2017, *TargetOnlyJob("emodb", 3).seed_identity) == derived_seed(2017, "tt", "emodb", 3)
+    repeated = PretrainJob("s2-rml-r1", "cnn_lstm", ("emodb",), None, ("rml",), 1)
+    assert repeated.seed_identity == ("pretrain", "s2-rml-r1")
+    # the seeds themselves, as the finished runs drew them (derived_seed included)
+    assert derived_seed(2017, *pooled.seed_identity) == 447491717
+    assert derived_seed(2017, *FinetuneJob(pooled, "rml", 1, "S1").seed_identity, "A2") == 2641878290   # per approach
+    assert derived_seed(2017, *TargetOnlyJob("emodb", 3).seed_identity) == 2888149119
+    assert derived_seed(2017, *TargetOnlyJob("emodb", 3, repeat=2).seed_identity) == 1123382881
 
 
 def test_ablation_units_and_further_seeds_run_only_their_approaches(paper):
