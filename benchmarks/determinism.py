@@ -77,14 +77,15 @@ def run_variant(args: argparse.Namespace, name: str) -> None:
     from sertransfer.metrics import frame_uar
     from sertransfer.plan import TargetOnlyJob
     from sertransfer.settings import TrainingSettings
+    from sertransfer.vocabulary import FOLDS_TABLE, WAVEFORM_CACHE
 
     _, threads, other_first = VARIANTS[name]
     config = load_config(args.configfile)
     settings = TrainingSettings.from_config(config, "target_only")
     threads = threads or config["training"]["threads"]
     workdir, out = Path(args.workdir), Path(args.out)
-    data = JobData({args.target: workdir / f"data/features/waveform/{args.target}.parquet"},
-                   {args.target: workdir / f"data/folds/{args.target}.parquet"})
+    data = JobData({args.target: workdir / WAVEFORM_CACHE.format(domain=args.target)},
+                   {args.target: workdir / FOLDS_TABLE.format(domain=args.target)})
     if other_first:
         other = (args.fold + 1) % config["folds"]["k"]
         run_target_only(TargetOnlyJob(args.target, other), settings, data, out / f"{name}-other.parquet",

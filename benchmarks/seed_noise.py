@@ -22,6 +22,7 @@ import pandas as pd
 import common  # noqa: F401  (puts the package on the path)
 from sertransfer.plan import TargetOnlyJob
 from sertransfer.seeds import derived_seed
+from sertransfer.vocabulary import METRICS
 
 
 def tt_seed(config_seed: int, row: pd.Series) -> int:
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
-    metrics = pd.read_csv(args.workdir / "results" / "metrics" / f"{args.group}.csv", keep_default_na=False)
+    metrics = pd.read_csv(args.workdir / METRICS.format(group=args.group), keep_default_na=False)
     if args.group == "tt":
         if args.seed is None:
             parser.error("--group tt needs --seed: the run's config `seed` (the key, not a default)")

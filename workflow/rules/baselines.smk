@@ -7,7 +7,7 @@
 
 rule svm_is:
     input:
-        is10=expand("data/features/is10/{domain}.parquet", domain=DOMAINS),
+        is10=expand(IS10_CACHE, domain=DOMAINS),
         folds=domain_folds(DOMAINS),
     output:
         SVM_IS_PREDICTIONS,
@@ -33,7 +33,7 @@ rule svm_is:
 
 rule cross_svm_is:
     input:
-        is10=expand("data/features/is10/{domain}.parquet", domain=DOMAINS),
+        is10=expand(IS10_CACHE, domain=DOMAINS),
         folds=domain_folds(DOMAINS),
     output:
         CROSS_SVM_PREDICTIONS,
@@ -59,10 +59,8 @@ rule cross_svm_is:
 
 rule asvm_source:
     input:
-        target="data/features/is10/{target}.parquet",
-        sources=lambda wildcards: expand(
-            "data/features/is10/{domain}.parquet", domain=[d for d in DOMAINS if d != wildcards.target]
-        ),
+        target=IS10_CACHE.format(domain="{target}"),
+        sources=lambda wildcards: expand(IS10_CACHE, domain=[d for d in DOMAINS if d != wildcards.target]),
         source_folds=lambda wildcards: domain_folds([d for d in DOMAINS if d != wildcards.target]),
     output:
         "results/baselines/asvm_source/{target}.parquet",
@@ -88,8 +86,8 @@ rule asvm_source:
 
 rule asvm:
     input:
-        is10="data/features/is10/{target}.parquet",
-        folds="data/folds/{target}.parquet",
+        is10=IS10_CACHE.format(domain="{target}"),
+        folds=FOLDS_TABLE.format(domain="{target}"),
         source="results/baselines/asvm_source/{target}.parquet",
     output:
         ASVM_PREDICTIONS,

@@ -21,13 +21,25 @@ from sertransfer.vocabulary import (
     FINETUNE_INTERRUPTED,
     FINETUNE_LOG,
     FINETUNE_PREDICTIONS,
+    FOLDS_REPORT,
+    FOLDS_TABLE,
+    IS10_CACHE,
+    MANIFEST,
+    MANIFEST_REPORT,
+    METRICS,
+    METRICS_POOLED,
+    METRICS_UTTERANCES,
+    PRETRAIN_HISTORY,
+    PRETRAIN_MODEL,
     PRETRAIN_PREDICTIONS,
+    READY_MARKER,
     REPORT_HTML,
     SUMMARY_HTML,
     SUMMARY_RST,
     SVM_IS_PREDICTIONS,
     TT_HISTORIES,
     TT_PREDICTIONS,
+    WAVEFORM_CACHE,
     repeat_tag,
 )
 
@@ -73,17 +85,17 @@ def paper_reported(table):
 
 def manifests(wildcards=None):
     """Manifest of every configured domain, in config order."""
-    return expand("data/manifests/{domain}.parquet", domain=DOMAINS)
+    return expand(MANIFEST, domain=DOMAINS)
 
 
 def ingest_reports(wildcards=None):
     """Ingest report of every configured domain, in config order."""
-    return expand("data/manifests/{domain}.report.json", domain=DOMAINS)
+    return expand(MANIFEST_REPORT, domain=DOMAINS)
 
 
 def domain_folds(domains):
     """The folds tables of `domains`, in order."""
-    return expand("data/folds/{domain}.parquet", domain=domains)
+    return expand(FOLDS_TABLE, domain=domains)
 
 
 def job_params(job):
@@ -105,8 +117,8 @@ def pretrain_inputs(wildcards):
 def by_domain(domains):
     """Named inputs `cache_<domain>` and `folds_<domain>` (the job script reads them back by domain)."""
     return {
-        **{f"cache_{d}": f"data/features/waveform/{d}.parquet" for d in domains},
-        **{f"folds_{d}": f"data/folds/{d}.parquet" for d in domains},
+        **{f"cache_{d}": WAVEFORM_CACHE.format(domain=d) for d in domains},
+        **{f"folds_{d}": FOLDS_TABLE.format(domain=d) for d in domains},
     }
 
 
@@ -135,7 +147,7 @@ def finetune_targets(wildcards):
 def finetune_inputs(wildcards):
     """The pretrained model, and the waveform cache and folds of each target it is fine-tuned on."""
     return {
-        "model": f"results/models/pretrain/{wildcards.pretrain_set}.keras",
+        "model": PRETRAIN_MODEL.format(pretrain_set=wildcards.pretrain_set),
         **by_domain(finetune_targets(wildcards)),
     }
 
@@ -157,7 +169,7 @@ def group_files(wildcards):
 
 def metrics(*groups):
     """Fold-metrics tables of the given groups (those with jobs in this configuration)."""
-    return [f"results/metrics/{group}.csv" for group in groups if GROUP_PREDICTIONS[group]]
+    return [METRICS.format(group=group) for group in groups if GROUP_PREDICTIONS[group]]
 
 
 def metrics_inputs(*groups):
@@ -165,8 +177,8 @@ def metrics_inputs(*groups):
     present = [group for group in groups if GROUP_PREDICTIONS[group]]
     return {
         "metrics": metrics(*present),
-        "pooled": [f"results/metrics/{group}_pooled.csv" for group in present],
-        "utterances": [f"results/metrics/{group}_utterances.parquet" for group in present],
+        "pooled": [METRICS_POOLED.format(group=group) for group in present],
+        "utterances": [METRICS_UTTERANCES.format(group=group) for group in present],
     }
 
 

@@ -3,7 +3,7 @@
 
 rule fetch_corpus:
     output:
-        "data/raw/{domain}.ready.json",
+        READY_MARKER,
     log:
         "logs/fetch_corpus/{domain}.log",
     benchmark:
@@ -26,10 +26,10 @@ rule fetch_corpus:
 
 rule ingest_corpus:
     input:
-        "data/raw/{domain}.ready.json",
+        READY_MARKER,
     output:
-        manifest="data/manifests/{domain}.parquet",
-        report="data/manifests/{domain}.report.json",
+        manifest=MANIFEST,
+        report=MANIFEST_REPORT,
     log:
         "logs/ingest_corpus/{domain}.log",
     benchmark:

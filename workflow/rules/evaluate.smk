@@ -8,9 +8,9 @@ rule collect_metrics:
         predictions=group_files,
         folds=domain_folds(DOMAINS),
     output:
-        uar="results/metrics/{group}.csv",
-        pooled="results/metrics/{group}_pooled.csv",
-        utterances="results/metrics/{group}_utterances.parquet",
+        uar=METRICS,
+        pooled=METRICS_POOLED,
+        utterances=METRICS_UTTERANCES,
     log:
         "logs/evaluate/collect_metrics/{group}.log",
     benchmark:

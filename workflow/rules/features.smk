@@ -3,10 +3,10 @@
 
 rule waveform_features:
     input:
-        manifest="data/manifests/{domain}.parquet",
-        ready="data/raw/{domain}.ready.json",
+        manifest=MANIFEST,
+        ready=READY_MARKER,
     output:
-        "data/features/waveform/{domain}.parquet",
+        WAVEFORM_CACHE,
     log:
         "logs/features/waveform/{domain}.log",
     benchmark:
@@ -26,10 +26,10 @@ rule waveform_features:
 
 rule is10_features:
     input:
-        manifest="data/manifests/{domain}.parquet",
-        ready="data/raw/{domain}.ready.json",
+        manifest=MANIFEST,
+        ready=READY_MARKER,
     output:
-        "data/features/is10/{domain}.parquet",
+        IS10_CACHE,
     log:
         "logs/features/is10/{domain}.log",
     benchmark:

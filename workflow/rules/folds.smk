@@ -3,10 +3,10 @@
 
 rule folds:
     input:
-        "data/manifests/{domain}.parquet",
+        MANIFEST,
     output:
-        folds="data/folds/{domain}.parquet",
-        report="data/folds/{domain}.report.json",
+        folds=FOLDS_TABLE,
+        report=FOLDS_REPORT,
     log:
         "logs/folds/{domain}.log",
     conda:

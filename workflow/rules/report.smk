@@ -90,7 +90,7 @@ rule figure_uar_intervals:
 rule figure_confusion:
     input:
         metrics=metrics("transfer"),
-        folds="data/folds/{target}.parquet",
+        folds=FOLDS_TABLE.format(domain="{target}"),
         predictions=lambda w: unique(finetune_dir("predictions", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
@@ -152,7 +152,7 @@ rule figure_learning_curves:
 
 rule figure_pretrain_curves:
     input:
-        histories=[f"results/histories/pretrain/{j.set_id}.json" for j in PLAN.pretrain],
+        histories=[PRETRAIN_HISTORY.format(pretrain_set=j.set_id) for j in PLAN.pretrain],
     output:
         png=report(
             "results/figures/pretrain_curves.png",

@@ -5,7 +5,7 @@ rule table1:
     input:
         manifests=manifests,
         reports=ingest_reports,
-        folds_reports=expand("data/folds/{domain}.report.json", domain=DOMAINS),
+        folds_reports=expand(FOLDS_REPORT, domain=DOMAINS),
         paper=paper_reported("table1"),
     output:
         csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),

@@ -8,9 +8,9 @@ rule pretrain:
     input:
         unpack(pretrain_inputs),
     output:
-        model="results/models/pretrain/{pretrain_set}.keras",
+        model=PRETRAIN_MODEL,
         predictions=PRETRAIN_PREDICTIONS,
-        history="results/histories/pretrain/{pretrain_set}.json",
+        history=PRETRAIN_HISTORY,
     log:
         "logs/pretrain/{pretrain_set}.log",
     benchmark:
@@ -58,8 +58,8 @@ rule finetune:
 
 rule target_only:
     input:
-        cache="data/features/waveform/{target}.parquet",
-        folds="data/folds/{target}.parquet",
+        cache=WAVEFORM_CACHE.format(domain="{target}"),
+        folds=FOLDS_TABLE.format(domain="{target}"),
     output:
         predictions=TT_PREDICTIONS,
         history=TT_HISTORIES,

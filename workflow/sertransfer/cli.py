@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from sertransfer.vocabulary import CORPUS_LAYOUTS
+from sertransfer.vocabulary import CORPUS_LAYOUTS, RAW_DIR, READY_MARKER
 
 #: Options whose default is read from the config file given with --config (schema defaults filled in):
 #: option dest -> config key path. The workflow and the command line thus share one set of defaults.
@@ -89,9 +89,9 @@ def _fetch(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     corpus = config["corpora"][args.domain]
-    marker = Path(args.marker or f"data/raw/{args.domain}.ready.json")
+    marker = Path(args.marker or READY_MARKER.format(domain=args.domain))
     info = prepare_corpus(args.domain, corpus, seed=config["seed"], synthetic_defaults=config["synthetic"],
-                          download_settings=config["download"], raw_dir=Path("data/raw"),
+                          download_settings=config["download"], raw_dir=Path(RAW_DIR),
                           checksums_dir=Path(args.checksums_dir), marker=marker)
     print(f"{args.domain}: {info['source']} corpus ready at {info['root']}")
     return 0

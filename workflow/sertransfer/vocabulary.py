@@ -36,6 +36,24 @@ CNN_LSTM, CNN = "cnn_lstm", "cnn"
 #: The approach name of TT rows.
 TT_APPROACH = "TT"
 
+#: Where the data stages write, per domain (Snakemake wildcards in braces; a rule whose wildcard has another
+#: name formats them, e.g. `IS10_CACHE.format(domain="{target}")`).
+RAW_DIR = "data/raw"                                # generated corpora and downloaded archives
+READY_MARKER = RAW_DIR + "/{domain}.ready.json"     # the corpus is in place (rule fetch_corpus)
+MANIFEST = "data/manifests/{domain}.parquet"
+MANIFEST_REPORT = "data/manifests/{domain}.report.json"
+WAVEFORM_CACHE = "data/features/waveform/{domain}.parquet"
+IS10_CACHE = "data/features/is10/{domain}.parquet"
+FOLDS_TABLE = "data/folds/{domain}.parquet"
+FOLDS_REPORT = "data/folds/{domain}.report.json"
+#: A pretrained model and its training history.
+PRETRAIN_MODEL = "results/models/pretrain/{pretrain_set}.keras"
+PRETRAIN_HISTORY = "results/histories/pretrain/{pretrain_set}.json"
+#: An experiment group's metrics: per fold, pooled over folds, and every held-out prediction.
+METRICS = "results/metrics/{group}.csv"
+METRICS_POOLED = "results/metrics/{group}_pooled.csv"
+METRICS_UTTERANCES = "results/metrics/{group}_utterances.parquet"
+
 #: Where each kind of training job writes its predictions (Snakemake wildcards in braces).
 PRETRAIN_PREDICTIONS = "results/predictions/pretrain/{pretrain_set}.parquet"
 FINETUNE_PREDICTIONS = "results/predictions/finetune/{pretrain_set}"   # one directory per pretrained model
