@@ -9,8 +9,10 @@ per rule and reads the second per approach:
 -> benchmarks/results/<name>.csv: rule, jobs, wall_s (sum over jobs), cpu_s, max_rss_mb, and the machine;
 <name>_fits.csv: one row per approach of each fine-tuning unit (epochs, wall seconds); <name>_approaches.csv:
 per approach, the fits, median epochs, median seconds and seconds per epoch (jobs' first approaches, which
-carry the job's start-up, left out of the medians). The sum of wall seconds over jobs exceeds the run's wall
-time when jobs ran side by side, and side-by-side jobs run slower each.
+carry the job's start-up, left out of the medians); <name>_invocations.csv: one row per Snakemake invocation
+of a run resumed several times (start, last job finished, jobs, span), whose spans add up to the run's wall
+time less the jobs killed at each invocation's end, but with any minutes the run was stopped. The sum of wall
+seconds over jobs exceeds the run's wall time when jobs ran side by side, and side-by-side jobs run slower each.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from common import write_rows
-from sertransfer.costs import finetune_fits, stage_costs
+from sertransfer.costs import finetune_fits, invocations, stage_costs
 
 
 def approach_summary(fits: list[dict]) -> list[dict]:
@@ -55,6 +57,11 @@ def main() -> None:
             print(row)
         if summary:
             print("wrote", write_rows(f"{args.name}_approaches", summary))
+    spans = invocations(args.workdir)
+    if spans:
+        print(f"{len(spans)} invocations, {sum(row['jobs'] for row in spans)} jobs finished, spans "
+              f"{sum(row['span_s'] for row in spans) / 3600:.2f} h in all")
+        print("wrote", write_rows(f"{args.name}_invocations", spans))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from sertransfer.costs import finetune_fits, stage_costs
+from sertransfer.costs import finetune_fits, invocations, stage_costs
 
 
 def test_stage_costs_sum_each_stage_of_the_benchmark_files(tmp_path):
@@ -53,3 +53,32 @@ def test_finetune_fits_time_each_approach_from_the_previous_done_line(tmp_path):
     os.utime(benchmark, (end, end))
     first = finetune_fits(tmp_path)[0]
     assert first["first"] and first["seconds"] == 56.4  # to 04:26:46.427, the job's start-up included
+
+
+SNAKEMAKE_LOG = """\
+Building DAG of jobs...
+[Sat Dec  5 16:59:02 2026]
+rule pretrain:
+    jobid: 232
+[Sat Dec  5 17:00:30 2026]
+Finished jobid: 232 (Rule: pretrain)
+1 of 105 steps (1%) done
+[Sat Dec  5 17:03:17 2026]
+Finished jobid: 41 (Rule: target_only)
+2 of 105 steps (2%) done
+[Sat Dec  5 17:04:00 2026]
+rule finetune:
+    jobid: 7
+"""
+
+
+def test_invocations_span_each_snakemake_log_to_its_last_finished_job(tmp_path):
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    assert invocations(tmp_path) == []
+    (logs / "2026-12-05T165724.983953.snakemake.log").write_text(SNAKEMAKE_LOG)
+    (logs / "2026-12-05T201351.250892.snakemake.log").write_text("Building DAG of jobs...\n")
+    first, second = invocations(tmp_path)
+    assert first == {"log": "2026-12-05T165724.983953.snakemake.log", "started": "2026-12-05T16:57:24",
+                     "last_finished": "2026-12-05T17:03:17", "jobs": 2, "span_s": 352.0}  # the killed finetune: out
+    assert second["jobs"] == 0 and second["span_s"] == 0 and second["last_finished"] == second["started"]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import EMODB_2S
-from sertransfer.costs import finetune_fits, stage_costs
+from sertransfer.costs import finetune_fits, invocations, stage_costs
 from sertransfer.tables.claims import CLAIMS
 from sertransfer.tables.latex import paper_number
 from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
@@ -86,7 +86,8 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
 
 
 def test_the_costs_read_every_fine_tuning_fit_from_the_jobs_own_logs(tiny_run):
-    """`costs.finetune_fits` parses the lines the fine-tuning jobs write: one row per unit and approach, none lost."""
+    """`costs.finetune_fits` parses the lines the fine-tuning jobs write: one row per unit and approach, none lost;
+    `costs.invocations` counts every job the run finished in Snakemake's own log."""
     workdir, _, result = tiny_run
     assert result.returncode == 0, result.stderr[-3000:]
     fits = pd.DataFrame(finetune_fits(workdir))
@@ -97,6 +98,9 @@ def test_the_costs_read_every_fine_tuning_fit_from_the_jobs_own_logs(tiny_run):
     assert len(fits) == len(ran)
     assert (fits.loc[fits["approach"] != "A1", "epochs"] > 0).all() and fits["seconds"].notna().all()
     assert {"finetune", "pretrain", "target_only", "total"} <= {row["rule"] for row in stage_costs(workdir)}
+    steps = re.search(r"(\d+) of \1 steps \(100%\) done", result.stderr)   # the run's own count of its jobs
+    first = invocations(workdir)[0]   # the fixture's run: later tests may invoke Snakemake again in this folder
+    assert steps and first["jobs"] == int(steps[1]) and first["span_s"] > 0
 
 
 def test_a_corpus_described_by_a_table_is_a_domain_in_every_table(tiny_run):

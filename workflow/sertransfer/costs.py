@@ -1,4 +1,5 @@
-"""A run's costs: wall and CPU time per stage (benchmark files) and seconds per fine-tuning fit (job logs)."""
+"""A run's costs: wall and CPU time per stage (benchmark files), seconds per fine-tuning fit (job logs), and the
+span of each Snakemake invocation of a run resumed several times (Snakemake's own logs)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,27 @@ def _job_start(workdir: Path, pretrain_set: str) -> float | None:
     if not benchmark.is_file():
         return None
     return benchmark.stat().st_mtime - float(pd.read_csv(benchmark, sep="\t")["s"].iloc[0])
+
+
+#: Snakemake's own log of each invocation, named by the moment it started (Snakemake's layout, not ours).
+SNAKEMAKE_LOGS = ".snakemake/log/*.snakemake.log"
+_FINISHED = re.compile(r"^\[(?P<time>\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]\nFinished jobid: \d+ \(Rule: \w+\)",
+                       re.MULTILINE)
+
+
+def invocations(workdir: Path) -> list[dict]:
+    """One row per Snakemake invocation of the run in `workdir`: start, last job finished, jobs finished, span.
+
+    The span runs from the invocation's start to its last finished job, so a job killed when the invocation
+    ended (and redone by the next) is not in it; minutes the process was stopped (SIGSTOP) are.
+    """
+    rows = []
+    for log in sorted(Path(workdir).glob(SNAKEMAKE_LOGS)):
+        started = datetime.strptime(log.name.removesuffix(".snakemake.log"), "%Y-%m-%dT%H%M%S.%f")
+        finished = [datetime.strptime(" ".join(match["time"].split()), "%a %b %d %H:%M:%S %Y")
+                    for match in _FINISHED.finditer(log.read_text())]
+        last = max(finished, default=started)
+        rows.append({"log": log.name, "started": started.isoformat(timespec="seconds"),
+                     "last_finished": last.isoformat(timespec="seconds"), "jobs": len(finished),
+                     "span_s": round((last - started).total_seconds(), 1)})
+    return rows
