@@ -40,6 +40,9 @@ rule finetune:
         FINETUNE_LOG,
     benchmark:
         FINETUNE_BENCHMARK
+    # Ahead of any other ready job: each pretrained model is fine-tuned as soon as it is there, so results come
+    # chain by chain and few models (41 MB each) wait on disk or in a carried save (sertransfer.carry).
+    priority: 1
     conda:
         TRAIN_ENV
     threads: config["training"]["threads"]
