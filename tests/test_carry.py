@@ -178,6 +178,26 @@ def test_save_refuses_a_running_run_and_restore_a_folder_that_is_not_a_save(half
         restore_outputs(tmp_path / "empty", half_run)
 
 
+def test_a_save_that_fails_half_way_leaves_the_earlier_save_whole(half_run, tmp_path, monkeypatch):
+    import sertransfer.carry as carry
+
+    carried = tmp_path / "carried"
+    first = save(half_run, carried, ["all"], ["config.yaml"])
+    copies, copy = [], shutil.copy2
+
+    def failing_copy(source, target):
+        copies.append(source)
+        if len(copies) == 3:
+            raise OSError("disk full")
+        return copy(source, target)
+
+    monkeypatch.setattr(carry.shutil, "copy2", failing_copy)
+    with pytest.raises(OSError, match="disk full"):
+        save(half_run, carried, ["all"], ["config.yaml"])
+    assert json.loads((carried / CARRY_RECORD).read_text()) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["carried", "run"]   # no staging folder left
+
+
 def test_restore_refuses_to_overwrite_other_versions_of_saved_outputs(half_run, tmp_path):
     carried = tmp_path / "carried"
     save(half_run, carried, ["all"], ["config.yaml"])

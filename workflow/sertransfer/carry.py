@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .atomic import write_text
+from .atomic import atomic_directory, write_text
 from .download import sha256_file
 from .vocabulary import PRETRAIN_MODEL
 
@@ -214,39 +214,47 @@ def pending_outputs(workdir: Path, targets: Sequence[str], configfiles: Sequence
 
 def save(workdir: Path, dest: Path, targets: Sequence[str], configfiles: Sequence[str],
          leave_models: bool = False) -> dict:
-    """Copy a stopped run's finished outputs into `dest` (replacing an earlier save there); the record written.
+    """Copy a stopped run's finished outputs into `dest`; the record written.
 
-    `leave_models`: leave behind also the pretrained models that a job still to run reads (41 MB each at the
-    paper's size: for a folder kept in git); their pretraining jobs run again after the restore.
+    An earlier save in `dest` is replaced only once the new one is complete. `leave_models`: leave behind also
+    the pretrained models that a job still to run reads (41 MB each at the paper's size: for a folder kept in
+    git); their pretraining jobs run again after the restore.
     """
     workdir, dest = Path(workdir).resolve(), Path(dest)
     _check_stopped(workdir)
     entries, redone = plan_entries(workdir, pending_inputs(workdir, targets, configfiles), leave_models)
     pending = pending_outputs(workdir, targets, configfiles)
-    if dest.exists():
-        shutil.rmtree(dest)
-    for entry in entries:
-        if entry.how == "carried":
-            target = dest / FILES / entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(workdir / entry.path, target)
     kept = {e.path for e in entries if e.how == "carried"}
-    (dest / METADATA).mkdir(parents=True)
     records = snakemake_records(workdir)
     carried_records = {path: r for path, r in records.items() if path in kept or any(_under(k, [path]) for k in kept)}
-    for path, record in carried_records.items():
-        write_text(dest / METADATA / _encode(path), json.dumps(record, indent=1, sort_keys=True) + "\n")
-    logs = workdir / ".snakemake" / "log"
-    (dest / SNAKEMAKE_LOGS).mkdir()
-    for log in sorted(logs.glob("*.snakemake.log")) if logs.is_dir() else []:
-        shutil.copy2(log, dest / SNAKEMAKE_LOGS / log.name)
-    rebuild = sorted(p for p in records if _under(p, [REBUILT_DIR]) and (workdir / p).exists())
-    read = {name for r in carried_records.values() for name in r.get("input") or () if _under(name, [REBUILT_DIR])}
     record = {"commit": _git_head(workdir), "workdir": str(workdir), "saved": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "targets": list(targets), "configfiles": list(configfiles), "pending": pending,
-              "redone": sorted(redone), "rebuild": rebuild, "read": sorted(read),
+              "redone": sorted(redone),
+              "rebuild": sorted(p for p in records if _under(p, [REBUILT_DIR]) and (workdir / p).exists()),
+              "read": sorted({name for r in carried_records.values() for name in r.get("input") or ()
+                              if _under(name, [REBUILT_DIR])}),
               "entries": [asdict(e) for e in entries]}
-    write_text(dest / CARRY_RECORD, json.dumps(record, indent=1) + "\n")
+    staging = dest.with_name(f".{dest.name}.saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    with atomic_directory(staging) as folder:
+        for path in sorted(kept):
+            (folder / FILES / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(workdir / path, folder / FILES / path)
+        (folder / METADATA).mkdir()
+        for path, output_record in carried_records.items():
+            write_text(folder / METADATA / _encode(path), json.dumps(output_record, indent=1, sort_keys=True) + "\n")
+        (folder / SNAKEMAKE_LOGS).mkdir()
+        for log in sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log")):
+            shutil.copy2(log, folder / SNAKEMAKE_LOGS / log.name)
+        write_text(folder / CARRY_RECORD, json.dumps(record, indent=1) + "\n")
+    if dest.exists():
+        replaced = dest.with_name(f".{dest.name}.replaced")
+        shutil.rmtree(replaced, ignore_errors=True)
+        os.rename(dest, replaced)
+        os.rename(staging, dest)
+        shutil.rmtree(replaced)
+    else:
+        os.rename(staging, dest)
     return record
 
 
