@@ -65,10 +65,10 @@ ENV_KEYS = {"name", "channels", "dependencies"}
 
 
 def rule_envs_and_scripts() -> dict[str, tuple[str, str]]:
-    """rule -> (its `conda:` value, its `script:` path), read from workflow/rules/*.smk."""
+    """rule or checkpoint -> (its `conda:` value, its `script:` path), read from workflow/rules/*.smk."""
     found = {}
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
-        for block in re.split(r"^(?=rule )", smk.read_text(), flags=re.M)[1:]:
+        for block in re.split(r"^(?=(?:rule|checkpoint) )", smk.read_text(), flags=re.M)[1:]:
             name = block.split(":", 1)[0].split()[1]
             conda = re.search(r"^    conda:\n        (.+)$", block, re.M)
             script = re.search(r"^    script:\n        \"(.+)\"$", block, re.M)
@@ -103,7 +103,7 @@ def env_distributions(env: dict) -> set[str]:
 
 def test_every_rule_has_a_valid_conda_env_that_provides_what_its_code_imports():
     rules = rule_envs_and_scripts()
-    assert len(rules) > 30 and "report" in rules and "finetune" in rules
+    assert len(rules) > 30 and {"report", "finetune", "export_choices"} <= set(rules)
     for rule, (conda, script) in rules.items():
         if rule == "all":
             continue

@@ -164,7 +164,7 @@ def test_table5_chooses_each_run_on_that_runs_selection_split_only(tmp_path):
     """X wins run 0's selection split by far and so has the best *mean* selection UAR, but Y wins runs 1 and 2.
     A choice averaged over runs would take X for every run and report X's high test UARs of runs 1-2; the nested
     choice takes X for run 0 only, and the export takes Y (chosen in most runs) with the nested UAR on its card."""
-    from sertransfer.export import chosen_configuration
+    from sertransfer.choice import chosen_configuration
 
     metrics = make_metrics(THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
     x, y = {"scenario": "S2", "approach": "A7", "excluded": "emodb"}, {"scenario": "S1", "approach": "A3"}

@@ -21,7 +21,7 @@ checkpoint export_choices:
     params:
         domains=DOMAINS,
         fallback=config["export"]["fallback"],
-        code=code_fingerprint("sertransfer.export"),
+        code=code_fingerprint("sertransfer.choice"),
     script:
         "../scripts/export_choices.py"
 

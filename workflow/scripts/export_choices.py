@@ -14,7 +14,7 @@ import json
 import pandas as pd
 
 from sertransfer import atomic
-from sertransfer.export import chosen_configuration
+from sertransfer.choice import chosen_configuration
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]) as log:

@@ -1,6 +1,6 @@
 """Deployable models: each target's configuration chosen on held-out data, retrained on all its data for use.
 
-The configuration is Table 5's nested choice for the target (scenario, approach, excluded source):
+The configuration is Table 5's nested choice for the target (`sertransfer.choice`: scenario, approach, excluded source):
 each cross-validation run chose on its own selection split, and the export takes the configuration
 chosen most often (then the best mean selection UAR). Its card's cross-validated UAR is the nested
 estimate (each run's test UAR of that run's choice), with every run's choice listed. It is trained
@@ -23,7 +23,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 
 from sertransfer import atomic
 from sertransfer.fingerprint import code_version, config_digest
@@ -33,7 +32,6 @@ from sertransfer.plan import PretrainJob
 from sertransfer.seeds import derived_seed
 from sertransfer.sets import all_ids, domain_validation_ids
 from sertransfer.settings import TrainingSettings
-from sertransfer.tables.table5 import NESTED
 from sertransfer.training import configure_runtime, fit
 from sertransfer.transfer import start_approach
 from sertransfer.vocabulary import CNN_LSTM, S2
@@ -46,41 +44,6 @@ MODEL_NAME, ONNX_NAME, CARD_NAME = "model.keras", "model.onnx", "model_card.json
 RUNTIMES = {MODEL_NAME: "Keras 3 (any backend with TensorFlow 2.21's ops; plain layers only: "
                         "keras.saving.load_model(path))",
             ONNX_NAME: "ONNX Runtime (onnxruntime.InferenceSession(path); input 'waveform', float32)"}
-
-
-#: How the configuration was chosen, as the card says it.
-CHOSEN_NESTED = ("in each cross-validation run, the configuration of Table 5 with the best UAR on that run's "
-                 "{split} split (never on test results); exported: the one chosen in most runs, ties to the best "
-                 "mean {split} UAR. test_uar is the nested estimate: each run's test UAR of that run's own choice")
-
-
-def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -> dict:
-    """Table 5's nested choice for `target`: scenario, approach, excluded, every run's choice, its nested UAR.
-
-    A target without held-out utterances (tiny data) gets `fallback` (`export.fallback`), said so.
-    """
-    rows = table5[(table5["domain"] == target) & (table5["selection"] == NESTED)]
-    if rows.empty or not str(rows["configuration"].iloc[0]):
-        log.warning("Table 5 chose no configuration on held-out data for %s: exporting export.fallback %s", target,
-                    dict(fallback))
-        label = f"{fallback['scenario']}-{fallback['approach']}"
-        return {"scenario": fallback["scenario"], "approach": fallback["approach"], "excluded": "", "label": label,
-                "chosen_by": f"export.fallback ({label}): the target has no held-out utterances to choose on",
-                "chosen_per_run": "", "chosen_score": None, "test_uar": None, "uar_ci_low": None, "uar_ci_high": None,
-                "n_folds": None}
-    row = rows.iloc[0]
-
-    def number(key: str) -> float | None:
-        value = row.get(key)
-        return None if value is None or pd.isna(value) else float(value)
-
-    return {"scenario": str(row["scenario"]), "approach": str(row["approach"]),
-            "excluded": str(row["excluded"] or ""), "label": str(row["configuration"]),
-            "chosen_by": CHOSEN_NESTED.format(split=row["chosen_on"] or "selection"),
-            "chosen_per_run": str(row["chosen_per_run"]), "chosen_score": number("chosen_score"),
-            "test_uar": number("uar"),
-            "uar_ci_low": number("uar_ci_low"), "uar_ci_high": number("uar_ci_high"),
-            "n_folds": None if pd.isna(row.get("n_folds")) else int(row["n_folds"])}
 
 
 def export_sets(domains: list[str], target: str, chosen: Mapping) -> PretrainJob:
