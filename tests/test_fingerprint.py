@@ -83,3 +83,35 @@ def test_a_rule_fingerprint_covers_the_modules_it_imports():
     assert "sertransfer.jobs" not in module_closure("sertransfer.tables.table2")
     assert code_fingerprint("sertransfer.jobs") != code_fingerprint("sertransfer.tables.table2")
     assert len(code_fingerprint("sertransfer.jobs")) == 16
+
+
+#: Modules a rule's script imports that only route its log lines: an edit to them changes no output.
+LOG_ONLY = {"sertransfer.rulelog"}
+
+
+def test_every_rule_fingerprints_the_package_modules_its_script_imports():
+    """A rule's `code=code_fingerprint(...)` param must reach every `sertransfer` module its script imports, or an
+    edit to that module would not rerun the rule."""
+    import ast
+    import re
+
+    from conftest import REPO
+    from sertransfer.fingerprint import module_file
+
+    checked = {}
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        for block in re.split(r"^(?=(?:rule|checkpoint) )", smk.read_text(), flags=re.M)[1:]:
+            fingerprinted = re.search(r"code=code_fingerprint\(([^)]*)\)", block)
+            script = re.search(r"^    script:\n        \"(.+)\"$", block, re.M)
+            if fingerprinted and script:
+                checked[block.split(":", 1)[0].split()[1]] = (ast.literal_eval(f"({fingerprinted.group(1)},)"),
+                                                              REPO / "workflow" / "rules" / script.group(1))
+    assert {"export_choices", "finetune", "table5"} <= set(checked)
+    for rule, (modules, script) in checked.items():
+        imported = set()
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sertransfer"):
+                names = [f"{node.module}.{a.name}" for a in node.names]
+                imported |= {n for n in names if module_file(n)} or {node.module}
+        missing = imported - set(module_closure(*modules)) - LOG_ONLY
+        assert not missing, f"rule {rule}: its script imports {sorted(missing)}, which code_fingerprint{modules} misses"

@@ -49,6 +49,6 @@ rule audit_predictions:
         seed=config["seed"],
         validation_fraction=config["training"]["validation_fraction"],
         selection_fraction=config["training"]["selection_fraction"],
-        code=code_fingerprint("sertransfer.audit"),
+        code=code_fingerprint("sertransfer.audit", "sertransfer.predictions"),
     script:
         "../scripts/audit_predictions.py"

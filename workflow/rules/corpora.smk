@@ -19,7 +19,7 @@ rule fetch_corpus:
         synthetic=config["synthetic"],
         download=config["download"],
         checksums_dir=repo_path("config/checksums"),
-        code=code_fingerprint("sertransfer.sources"),
+        code=code_fingerprint("sertransfer.sources", "sertransfer.vocabulary"),
     script:
         "../scripts/fetch_corpus.py"
 
@@ -44,6 +44,6 @@ rule ingest_corpus:
         ingest=config["ingest"],
         emotions=config["emotions"],
         corpus=corpus_settings,
-        code=code_fingerprint("sertransfer.corpora"),
+        code=code_fingerprint("sertransfer.corpora", "sertransfer.manifest"),
     script:
         "../scripts/ingest_corpus.py"

@@ -25,6 +25,6 @@ rule collect_metrics:
         restrict_to_domain_labels=config["evaluate"]["restrict_to_domain_labels"],
         bootstrap=config["evaluate"]["bootstrap"],
         seed=config["seed"],
-        code=code_fingerprint("sertransfer.metrics"),
+        code=code_fingerprint("sertransfer.metrics", "sertransfer.folds"),
     script:
         "../scripts/collect_metrics.py"

@@ -17,6 +17,6 @@ rule folds:
     params:
         folds=config["folds"],
         seed=config["seed"],
-        code=code_fingerprint("sertransfer.folds"),
+        code=code_fingerprint("sertransfer.folds", "sertransfer.manifest"),
     script:
         "../scripts/folds.py"

@@ -163,6 +163,6 @@ rule table_cross:
         runtime=10,
     params:
         domains=DATASET_NAMES,
-        code=code_fingerprint("sertransfer.tables.cross"),
+        code=code_fingerprint("sertransfer.tables.cross", "sertransfer.folds"),
     script:
         "../scripts/table_cross.py"
