@@ -63,7 +63,7 @@ rule asvm_source:
         sources=lambda wildcards: expand(IS10_CACHE, domain=[d for d in DOMAINS if d != wildcards.target]),
         source_folds=lambda wildcards: domain_folds([d for d in DOMAINS if d != wildcards.target]),
     output:
-        "results/baselines/asvm_source/{target}.parquet",
+        ASVM_SOURCE_VALUES,
     log:
         "logs/baselines/asvm_source/{target}.log",
     benchmark:
@@ -88,7 +88,7 @@ rule asvm:
     input:
         is10=IS10_CACHE.format(domain="{target}"),
         folds=FOLDS_TABLE.format(domain="{target}"),
-        source="results/baselines/asvm_source/{target}.parquet",
+        source=ASVM_SOURCE_VALUES,
     output:
         ASVM_PREDICTIONS,
     log:

@@ -10,6 +10,7 @@ from sertransfer.plan import build_plan, group_predictions, plan_settings, unit_
 from sertransfer.settings import TrainingSettings
 from sertransfer.vocabulary import (
     ASVM_PREDICTIONS,
+    ASVM_SOURCE_VALUES,
     AUDIT_PREDICTIONS,
     AUDIT_PROTOCOL,
     AUDIT_SUMMARY,
@@ -276,7 +277,8 @@ def all_targets():
     """Targets of the all rule: features, folds, metrics, Tables 1-5, the audit, the figures and the report."""
     return [
         *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
-        *expand("data/features/{kind}/{domain}.parquet", kind=["waveform", "is10"], domain=DOMAINS),
+        *expand(WAVEFORM_CACHE, domain=DOMAINS),
+        *expand(IS10_CACHE, domain=DOMAINS),
         *domain_folds(DOMAINS),
         *metrics(*GROUP_PREDICTIONS),
         *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),

@@ -65,6 +65,8 @@ FINETUNE_INTERRUPTED = "results/interrupted/finetune/{pretrain_set}"
 SVM_IS_PREDICTIONS = "results/predictions/svm_is/fold{fold}.parquet"
 ASVM_PREDICTIONS = "results/predictions/asvm/{target}/fold{fold}.parquet"
 CROSS_SVM_PREDICTIONS = "results/predictions/cross/svm_is-from-{source}.parquet"
+#: The Adaptive SVM's source model for one target: its decision values on the target (rule asvm_source).
+ASVM_SOURCE_VALUES = "results/baselines/asvm_source/{target}.parquet"
 
 #: The six corpora of the paper: their keys, and the on-disk layouts this package reads and the demo
 #: generates (sertransfer.corpora, sertransfer.synthetic; the config schema's `format` enum repeats them,
