@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import EMODB_2S
+from sertransfer.config import load_config
 from sertransfer.costs import finetune_fits, invocations, stage_costs
 from sertransfer.tables.claims import CLAIMS
 from sertransfer.tables.latex import paper_number
@@ -132,6 +133,9 @@ def test_exported_models_predict_real_audio(tiny_run, tmp_path):
         card = json.loads((workdir / "results" / "export" / domain / "model_card.json").read_text())
         assert card["target"] == domain and card["configuration"]["approach"].startswith("A")
         assert card["input"]["length"] == 8000 and len(card["config_sha256"]) == 64 and card["code_version"]
+        ingest = load_config(config)["ingest"]   # the card carries the run's file checks, defaults applied
+        assert (card["input"]["min_duration_s"], card["input"]["silence_peak"]) == (ingest["min_duration_s"],
+                                                                                    ingest["silence_peak"])
         assert card["chosen_by"].startswith(("in each cross-validation run", "export.fallback"))
     card = json.loads((workdir / "results" / "export" / "lab" / "model_card.json").read_text())
     assert set(card["classes"]) == {"anger", "disgust", "fear", "happiness", "sadness"}

@@ -248,7 +248,6 @@ def export_settings():
         "corpora": {d: reading_settings(config["corpora"][d]) for d in DOMAINS},
         "ingest": config["ingest"],
         "waveform": config["features"]["waveform"],
-        "min_duration_s": config["ingest"]["min_duration_s"],
         "folds": config["folds"],
         "model": config["model"],
         "training": config["training"],

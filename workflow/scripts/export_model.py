@@ -25,7 +25,7 @@ with logged(snakemake.log[0]) as log:
                                      training_threads(snakemake.threads, pretrain))
     settings = snakemake.params.export_config
     card = model_card(target, chosen, domain_classes(snakemake.input[f"folds_{target}"]), list(pretrain.emotions),
-                      settings["waveform"], settings["min_duration_s"], seen, settings,
+                      settings["waveform"], settings["ingest"], seen, settings,
                       repository=Path(snakemake.scriptdir).parents[1])
     write_export(network, finetune.model, card, Path(snakemake.output.model).parent)
     log.info("exported %s (%s) to %s", target, chosen["label"], snakemake.output.model)

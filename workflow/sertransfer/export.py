@@ -39,6 +39,8 @@ from sertransfer.vocabulary import CNN_LSTM, S2
 log = logging.getLogger(__name__)
 
 MODEL_NAME, ONNX_NAME, CARD_NAME = "model.keras", "model.onnx", "model_card.json"
+#: The ingest checks a file must pass before the model hears it (`ingest.*`), copied onto the card's `input`.
+INGEST_CHECKS = ("min_duration_s", "silence_peak")
 #: What the card says each model file needs. Both take windows (n, length, 1) of float32 standardized
 #: audio and give the probabilities of `outputs`; `input` says how to make the windows.
 RUNTIMES = {MODEL_NAME: "Keras 3 (any backend with TensorFlow 2.21's ops; plain layers only: "
@@ -88,7 +90,7 @@ def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain:
 
 
 def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[str], waveform: Mapping,
-               min_duration_s: float, seen: Mapping, config: Mapping, repository: Path | None = None) -> dict:
+               ingest: Mapping, seen: Mapping, config: Mapping, repository: Path | None = None) -> dict:
     """Everything a user of the model needs to know, as JSON."""
     return {
         "target": target,
@@ -100,7 +102,8 @@ def model_card(target: str, chosen: Mapping, classes: list[str], emotions: list[
         "classes": classes,
         "outputs": emotions,
         "input": {"sample_rate": waveform["sample_rate"], "length": waveform["length"], "crop": waveform["crop"],
-                  "pad": waveform["pad"], "standardize": waveform["standardize"], "min_duration_s": min_duration_s},
+                  "pad": waveform["pad"], "standardize": waveform["standardize"],
+                  **{key: ingest[key] for key in INGEST_CHECKS}},
         "training": dict(seen),
         "files": dict(RUNTIMES),
         "config_sha256": config_digest(config),

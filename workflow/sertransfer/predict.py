@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from sertransfer.audio import AudioError, audio_problem, read_any_audio
-from sertransfer.export import CARD_NAME, MODEL_NAME, ONNX_NAME
+from sertransfer.export import CARD_NAME, INGEST_CHECKS, MODEL_NAME, ONNX_NAME
 from sertransfer.features.waveform import NATIVE_RATE, fit_length, utterance_signal
 from sertransfer.predictions import probability_column
 
-#: Peak at or below which a file counts as silent (the ingest default).
-SILENCE_PEAK = 1e-4
+#: What the card's `input` must say: how to make the windows and which files to refuse.
+CARD_INPUT = ("sample_rate", "length", "crop", "pad", "standardize", *INGEST_CHECKS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ class ExportedModel:
         if not card_path.is_file():
             raise FileNotFoundError(f"{model} has no {CARD_NAME} beside it; export it again with the workflow")
         card = json.loads(card_path.read_text(encoding="utf-8"))
+        missing = [key for key in CARD_INPUT if key not in card.get("input", {})]
+        if missing:
+            raise ValueError(f"{card_path} lacks input.{', input.'.join(missing)} (exported by an earlier version); "
+                             "export it again: snakemake --forcerun export_model with your usual options")
         if model.suffix == ".onnx":
             import onnxruntime
 
@@ -96,7 +100,7 @@ def predict_files(model: ExportedModel, paths: Iterable[str | Path], hop_s: floa
         except (AudioError, OSError) as error:
             rows.append({**base, "error": f"unreadable: {error}"})
             continue
-        problem = audio_problem(audio, float(card_input.get("min_duration_s", 0.25)), SILENCE_PEAK)
+        problem = audio_problem(audio, float(card_input["min_duration_s"]), float(card_input["silence_peak"]))
         if problem is not None:
             rows.append({**base, "error": f"{problem.replace('_', ' ')} ({audio.duration_s:.2f} s)"})
             continue
