@@ -25,12 +25,19 @@ def split_settings(config) -> dict:
             "selection_fraction": training["selection_fraction"]}
 
 
+def shared_corpus(folder: str, inside: str = "") -> Path:
+    """`SHARED/data/<folder>`, a real corpus copy; the test is skipped with a reason when it is absent."""
+    root = SHARED / "data" / folder
+    if not (root / inside).is_dir():
+        pytest.skip(f"shared real data not found at {root / inside} (set SERTRANSFER_SHARED to the folder holding "
+                    "data/, or place shared/ beside the repository)")
+    return root
+
+
 @pytest.fixture
 def emodb_2s() -> Path:
     """The shared real Emo-DB copy; the test is skipped with a reason when it is absent."""
-    if not (EMODB_2S / "wav").is_dir():
-        pytest.skip(f"shared real data not found at {EMODB_2S} (set SERTRANSFER_SHARED to the shared/ folder)")
-    return EMODB_2S
+    return shared_corpus(EMODB_2S.name, "wav")
 
 
 def write_tone(path: Path, seconds: float = 0.5, sample_rate: int = 16000, channels: int = 1,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SHARED, SIX, write_tone
+from conftest import REPO, SIX, shared_corpus, write_tone
 from sertransfer.config import ConfigError, validate_config
 from sertransfer.corpora import BadAudioError, CorpusRootError, configured_names, corpus_spec, ingest
 
@@ -17,12 +17,9 @@ REAL5 = yaml.safe_load((REPO / "config" / "real5.yaml").read_text(encoding="utf-
 
 
 def real_corpus(domain: str) -> tuple[dict, Path]:
-    """config/real5.yaml's block of a shared corpus and its root (skips when the shared copy is absent)."""
+    """config/real5.yaml's block of a shared corpus and its root under SHARED (skips when the copy is absent)."""
     block = REAL5["corpora"][domain]
-    root = (REPO / block["path"]).resolve()
-    if not root.is_dir():
-        pytest.skip(f"shared real data not found at {root} (set SERTRANSFER_SHARED or place shared/ beside the repo)")
-    return block, root
+    return block, shared_corpus(Path(block["path"]).name)
 
 
 @pytest.mark.parametrize(("domain", "kept", "dropped"), [
@@ -111,8 +108,9 @@ def test_config_errors_name_the_pattern_key(pattern, message):
 def test_real5_names_the_five_shared_corpora():
     config = validate_config(copy.deepcopy(REAL5))
     assert config["domains"] == ["emodb", "emovo", "savee", "ravdess", "urdu"]
+    beside = (REPO.parent / "shared" / "data").resolve()   # what the config names, whatever SERTRANSFER_SHARED says
     for domain in config["domains"]:
-        assert (REPO / config["corpora"][domain]["path"]).resolve().parent == (SHARED / "data").resolve()
+        assert (REPO / config["corpora"][domain]["path"]).resolve().parent == beside
     assert configured_names(config) == {"emodb": "Emo-DB-2s", "emovo": "EMOVO", "savee": "SAVEE",
                                         "ravdess": "RAVDESS", "urdu": "URDU"}
     del config["corpora"]["savee"]["name"], config["corpora"]["emodb"]["name"]

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import soundfile
 
-from conftest import EMODB_2S
+from conftest import EMODB_2S, shared_corpus
 from workflow_run import copy_repository, snakemake, tiny_config
 
 pytestmark = pytest.mark.slow
@@ -54,8 +54,7 @@ def write_bad_files(wav: Path) -> None:
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     """The real Emo-DB copy plus the bad files, under 'Korpora mit Leerzeichen/Emo-DB Übung ü é'."""
-    if not (EMODB_2S / "wav").is_dir():
-        pytest.skip(f"shared real data not found at {EMODB_2S} (set SERTRANSFER_SHARED to the shared/ folder)")
+    shared_corpus(EMODB_2S.name, "wav")
     root = tmp_path / "Korpora mit Leerzeichen" / "Emo-DB Übung ü é"
     shutil.copytree(EMODB_2S / "wav", root / "wav")
     write_bad_files(root / "wav")
