@@ -218,7 +218,7 @@ def test_confusion_unrestricted_keeps_foreign_predictions_as_columns(tmp_path):
         figures.target_confusion(predictions, "emodb", transfer("S2", "A3", "rml"), EMODB, restrict=True)
 
 
-def test_learning_curves(tmp_path):
+def test_learning_curves(tmp_path, monkeypatch):
     tt = [write_json(tmp_path / f"tt/fold{k}.json", history([1.6, 1.4, 1.3], f"tt/emodb/fold{k}")) for k in FOLDS]
     jobs, finetune = [], []
     for scenario, k in itertools.product(SCENARIOS, FOLDS):
@@ -234,6 +234,15 @@ def test_learning_curves(tmp_path):
     assert_plausible_png(out, min_width=800)
     with pytest.raises(ValueError, match="histories for"):
         figures.write_learning_curves("emodb", tt, finetune[:1], jobs, approaches, out)
+
+    drawn = {}   # what the panels get: each history under its own job's scenario, whatever order the inputs come in
+    monkeypatch.setattr(figures, "plot_learning_curves", lambda dataset, tt_histories, by_scenario, approach, path:
+                        drawn.update(dataset=dataset, tt=tt_histories, by_scenario=by_scenario, approach=approach))
+    figures.write_learning_curves("emodb", tt, finetune[::-1], jobs[::-1], approaches, out)
+    assert (drawn["dataset"], drawn["approach"]) == ("Emo-DB", "A2") and len(drawn["tt"]) == len(FOLDS)
+    expected = {scenario: [f"{j['pretrain']['set_id']}/emodb/fold{j['fold']}" for j in jobs[::-1]
+                           if j["scenario"] == scenario] for scenario in SCENARIOS}
+    assert {scenario: [h["job"] for h in histories] for scenario, histories in drawn["by_scenario"].items()} == expected
 
 
 def test_history_fold_and_curve_approach():
