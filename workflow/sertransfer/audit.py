@@ -136,6 +136,7 @@ def audit_table(sets: Mapping[str, JobSets]) -> pd.DataFrame:
         overlaps = _overlaps(sets, name)
         for domain in sorted({domain_of(u) for u in job.fit | job.validation | job.selection | job.test}):
             def count(ids: frozenset[str], domain: str = domain) -> int:
+                """How many of `ids` are utterances of `domain`."""
                 return sum(1 for u in ids if domain_of(u) == domain)
 
             rows.append({"job": name, "lineage": " <- ".join(ancestry), "domain": domain,

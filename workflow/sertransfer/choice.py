@@ -40,6 +40,7 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
     row = rows.iloc[0]
 
     def number(key: str) -> float | None:
+        """The row's value of `key` as a float, None when empty."""
         value = row.get(key)
         return None if value is None or pd.isna(value) else float(value)
 

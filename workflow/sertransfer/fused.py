@@ -159,6 +159,7 @@ class ConvPoolBlock(layers.Layer):
         return dropout_max_pool(self.convolve(x, compiled=True), bias, self.pool, self.rate, patterns)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Convolve, then dropout (training only) and max-pool the windows in one kernel."""
         windows, compiled = self.windows(x.shape[1]), self.compiled(x.shape[1])
         if not (training and self.rate > 0):
             return self.pooled(self.convolve(x, compiled), windows)
@@ -169,9 +170,11 @@ class ConvPoolBlock(layers.Layer):
                                       windows, self.rate)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """(batch, pooled windows, filters)."""
         return (input_shape[0], self.windows(input_shape[1]), self.filters)
 
     def get_config(self) -> dict:
+        """The layer's settings, for saving and loading."""
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "pool": self.pool, "rate": self.rate, "steps": self.steps}
 
@@ -186,6 +189,7 @@ class FusedAdadelta(keras.optimizers.Adadelta):
         return self._accumulated_grads[index], self._accumulated_delta_vars[index]
 
     def update_step(self, gradient: tf.Tensor, variable: keras.Variable, learning_rate: float) -> None:
+        """One Adadelta update of `variable` in TensorFlow's fused kernel."""
         accumulated_gradient, accumulated_delta = self._slots(variable)
         dtype = variable.dtype
         tf.raw_ops.ResourceApplyAdadelta(

@@ -62,6 +62,7 @@ class InputStandardization(layers.Layer):
         self.scale = self.add_weight(name="scale", shape=input_shape[1:], initializer="ones", trainable=False)
 
     def call(self, x: tf.Tensor) -> tf.Tensor:
+        """Standardize each input position with the fit rows' statistics."""
         return (x - self.mean) / self.scale
 
 

@@ -234,6 +234,7 @@ def _plan_repeat(config: Mapping, repeat: int, experiments: set[str], pretrain: 
         or main                                                            # Table 4's ablation rows
 
     def add(job: PretrainJob) -> PretrainJob:
+        """The planned job with `job`'s set id (`job` itself, the first time)."""
         return pretrain.setdefault(job.set_id, job)
 
     if POOLED in experiments:

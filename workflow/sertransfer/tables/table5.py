@@ -115,6 +115,7 @@ def render_table5_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATIS
     for _, frame in table.groupby("domain", sort=False):
         cells = frame.set_index("selection")
         def text(selection: str, quantity: str, cells: pd.DataFrame = cells) -> str:
+            """The printed cell of one selection row: its UAR (with the CI when shown) or another quantity."""
             if quantity == "uar":
                 return uar_text(cells.loc[selection, "uar"], cells.loc[selection], statistics.show_ci) or "--"
             return paper_number(cells.loc[selection, quantity]) or "--"
