@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pyarrow.parquet
 
 from conftest import REPO, write_tone
 
@@ -105,11 +106,18 @@ def test_ingest_takes_any_corpus_the_config_defines(tmp_path):
                                  "label_map": {"angry": "anger", "sad": "sadness", "neutral": None}}
     config["corpora"]["ased"] = {"source": "local", "path": str(table), "format": "table",
                                  "label_map": {"angry": "anger", "calm": None}}
+    config["features"]["waveform"].update(length=4000, row_group=3)
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump(config))
     result = sertransfer("ingest", "mine", str(root), "--config", str(path), "--out", str(tmp_path / "m.parquet"))
     assert result.returncode == 0, result.stderr
     assert len(pd.read_parquet(tmp_path / "m.parquet")) == 4
+    cache = tmp_path / "w.parquet"   # the waveform settings come from --config too, the row groups included
+    features = sertransfer("features", "waveform", str(tmp_path / "m.parquet"), "--config", str(path),
+                           "--out", str(cache))
+    assert features.returncode == 0, features.stderr
+    layout = pyarrow.parquet.ParquetFile(cache).metadata
+    assert [layout.row_group(i).num_rows for i in range(layout.num_row_groups)] == [3, 1]
     assert "labels mapped to null in the config (dropped on purpose): neutral 2" in result.stdout
     result = sertransfer("ingest", "ased", str(table), "--config", str(path), "--out", str(tmp_path / "a.parquet"))
     assert result.returncode == 0, result.stderr

@@ -24,6 +24,7 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "min_duration": ("ingest", "min_duration_s"), "silence_peak": ("ingest", "silence_peak"),
     "length": ("features", "waveform", "length"), "crop": ("features", "waveform", "crop"),
     "pad": ("features", "waveform", "pad"), "standardize": ("features", "waveform", "standardize"),
+    "row_group": ("features", "waveform", "row_group"),
     "k": ("folds", "k"), "strategy": ("folds", "strategy"), "rare_classes": ("folds", "rare_classes"),
     "seed": ("seed",),
 }
@@ -114,7 +115,8 @@ def _features(args: argparse.Namespace) -> int:
         from sertransfer.features.waveform import extract_waveforms
 
         count = extract_waveforms(manifest, root, Path(args.out), sample_rate=args.sample_rate, length=args.length,
-                                  crop=args.crop, pad=args.pad, standardize=args.standardize, threads=args.threads)
+                                  crop=args.crop, pad=args.pad, standardize=args.standardize, threads=args.threads,
+                                  row_group=args.row_group)
     else:
         from sertransfer.features.is10 import extract_is10
 
@@ -299,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     features.add_argument("--pad", choices=("end", "center", "start"), help="features.waveform.pad")
     features.add_argument("--standardize", choices=("utterance", "dimension", "none"),
                           help="features.waveform.standardize")
+    features.add_argument("--row-group", type=int, help="waveform rows per Parquet row group "
+                          "(features.waveform.row_group)")
     features.add_argument("--threads", type=int, default=2)
     features.set_defaults(run=_features)
 
