@@ -5,6 +5,7 @@ Regenerate the golden files after an intended layout change with SERTRANSFER_UPD
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import zlib
@@ -164,7 +165,7 @@ def test_table5_chooses_each_run_on_that_runs_selection_split_only(tmp_path):
     """X wins run 0's selection split by far and so has the best *mean* selection UAR, but Y wins runs 1 and 2.
     A choice averaged over runs would take X for every run and report X's high test UARs of runs 1-2; the nested
     choice takes X for run 0 only, and the export takes Y (chosen in most runs) with the nested UAR on its card."""
-    from sertransfer.choice import chosen_configuration
+    from sertransfer.choice import chosen_configuration, write_choices
 
     metrics = make_metrics(THREE_DOMAINS, ["S1", "S2"], ALL_APPROACHES)
     x, y = {"scenario": "S2", "approach": "A7", "excluded": "emodb"}, {"scenario": "S1", "approach": "A3"}
@@ -183,6 +184,12 @@ def test_table5_chooses_each_run_on_that_runs_selection_split_only(tmp_path):
     card = chosen_configuration(table, "rml", {"scenario": "S1", "approach": "A2"})
     assert (card["scenario"], card["approach"], card["excluded"]) == ("S1", "A3", "")
     assert card["test_uar"] == pytest.approx(nested["uar"]) and "k0:S2-A7 -emodb" in card["chosen_per_run"]
+    choices = write_choices(tmp_path / "table5.csv", ["rml"], {"scenario": "S1", "approach": "A2"},
+                            tmp_path / "choices.json")   # what rule export_choices writes, from the CSV itself
+    assert json.loads((tmp_path / "choices.json").read_text()) == choices
+    assert {k: choices["rml"][k] for k in ("label", "chosen_per_run")} == {"label": "S1-A3",
+                                                                         "chosen_per_run": nested["chosen_per_run"]}
+    assert choices["rml"]["test_uar"] == pytest.approx(card["test_uar"])
     for domain in THREE_SORTED:
         test_chosen, nested_chosen = rows.loc[(domain, "test")], rows.loc[(domain, "nested")]
         assert test_chosen["configuration"] and nested_chosen["chosen_per_run"].count(":") == 3  # one choice per run

@@ -7,11 +7,14 @@ module only reads Table 5, so the rule that writes the choices runs in the envir
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
+from sertransfer import atomic
 from sertransfer.tables.table5 import NESTED
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,7 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
     def number(key: str) -> float | None:
         """The row's value of `key` as a float, None when empty."""
         value = row.get(key)
-        return None if value is None or pd.isna(value) else float(value)
+        return None if value is None or value == "" or pd.isna(value) else float(value)   # '' : the CSV's empty
 
     return {"scenario": str(row["scenario"]), "approach": str(row["approach"]),
             "excluded": str(row["excluded"] or ""), "label": str(row["configuration"]),
@@ -50,4 +53,12 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
             "chosen_per_run": str(row["chosen_per_run"]), "chosen_score": number("chosen_score"),
             "test_uar": number("uar"),
             "uar_ci_low": number("uar_ci_low"), "uar_ci_high": number("uar_ci_high"),
-            "n_folds": None if pd.isna(row.get("n_folds")) else int(row["n_folds"])}
+            "n_folds": None if number("n_folds") is None else int(number("n_folds"))}
+
+
+def write_choices(table5_path: str | Path, targets: Sequence[str], fallback: Mapping, out: str | Path) -> dict:
+    """Every target's chosen configuration from Table 5's CSV, written as one JSON file; returns it."""
+    table5 = pd.read_csv(table5_path, keep_default_na=False)
+    choices = {target: chosen_configuration(table5, target, fallback) for target in targets}
+    atomic.write_text(out, json.dumps(choices, indent=2, sort_keys=True) + "\n")
+    return choices
