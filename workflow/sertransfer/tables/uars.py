@@ -15,10 +15,11 @@ import pandas as pd
 
 from sertransfer import atomic, vocabulary
 from sertransfer.corpora import dataset_name
+from sertransfer.metrics import GROUP_COLUMNS
 from sertransfer.predictions import SELECTION, TEST, VALIDATION  # noqa: F401  (the tables import the split names here)
 
-#: Identifier columns of the metrics table (strings; empty where not applicable).
-STRING_COLUMNS = ("experiment", "model", "scenario", "approach", "excluded", "domain", "split")
+#: Identifier columns of the metrics table, as sertransfer.metrics writes them (strings; empty where not applicable).
+STRING_COLUMNS = GROUP_COLUMNS
 
 
 class MissingMetricsError(LookupError):
