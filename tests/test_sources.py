@@ -220,3 +220,18 @@ def test_synthetic_refuses_foreign_directory(tmp_path: Path, generated: list[dic
     empty = tmp_path / "elsewhere"
     empty.mkdir()
     assert prepare(tmp_path, "emodb", corpus("synthetic", path=str(empty)))["audio_files"] == 2
+
+
+@pytest.mark.parametrize("content", ['{"domain": "emodb"}', "{not json", None])
+def test_a_ready_marker_that_cannot_say_where_its_corpus_is_is_named_with_the_fix(tmp_path, content):
+    from sertransfer.ready import ReadyMarkerError, ready_root, write_ready
+
+    marker = tmp_path / "emodb.ready.json"
+    write_ready(marker, {"domain": "emodb", "root": str(tmp_path / "corpus")})
+    assert ready_root(marker) == tmp_path / "corpus"
+    if content is None:
+        marker.unlink()
+    else:
+        marker.write_text(content)
+    with pytest.raises(ReadyMarkerError, match=rf"{marker} does not say where its corpus is .*rule fetch_corpus"):
+        ready_root(marker)

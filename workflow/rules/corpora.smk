@@ -44,6 +44,6 @@ rule ingest_corpus:
         ingest=config["ingest"],
         emotions=config["emotions"],
         corpus=corpus_settings,
-        code=code_fingerprint("sertransfer.corpora", "sertransfer.manifest"),
+        code=code_fingerprint("sertransfer.corpora", "sertransfer.manifest", "sertransfer.ready"),
     script:
         "../scripts/ingest_corpus.py"

@@ -19,7 +19,7 @@ rule waveform_features:
         runtime=120,
     params:
         waveform=config["features"]["waveform"],
-        code=code_fingerprint("sertransfer.features.waveform", "sertransfer.manifest"),
+        code=code_fingerprint("sertransfer.features.waveform", "sertransfer.manifest", "sertransfer.ready"),
     script:
         "../scripts/waveform_features.py"
 
@@ -42,6 +42,6 @@ rule is10_features:
         runtime=240,
     params:
         is10=config["features"]["is10"],
-        code=code_fingerprint("sertransfer.features.is10", "sertransfer.manifest"),
+        code=code_fingerprint("sertransfer.features.is10", "sertransfer.manifest", "sertransfer.ready"),
     script:
         "../scripts/is10_features.py"

@@ -5,14 +5,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # the sertransfer package
 
-import json
-
 from sertransfer.features.waveform import extract_waveforms
 from sertransfer.manifest import read_manifest
+from sertransfer.ready import ready_root
 from sertransfer.rulelog import logged
 
 with logged(snakemake.log[0]):
-    root = Path(json.loads(Path(snakemake.input.ready).read_text(encoding="utf-8"))["root"])
+    root = ready_root(snakemake.input.ready)
     settings = snakemake.params.waveform
     extract_waveforms(read_manifest(snakemake.input.manifest), root, Path(snakemake.output[0]),
                       sample_rate=settings["sample_rate"], length=settings["length"], crop=settings["crop"],

@@ -29,6 +29,7 @@ from sertransfer.atomic import atomic_directory, write_text
 from sertransfer.corpora import CorpusRootError, corpus_format, corpus_spec
 from sertransfer.corpora.base import is_audio_candidate
 from sertransfer.download import ChecksumMismatch, download, sha256_file, verify_files
+from sertransfer.ready import write_ready
 
 log = logging.getLogger("sertransfer.sources")
 
@@ -269,7 +270,7 @@ def prepare_corpus(domain: str, corpus: dict, *, seed: int, synthetic_defaults: 
     located = spec.locate_root(root).absolute()
     result = {"domain": domain, "corpus": spec.key, "name": spec.display_name, "source": source, "root": str(located),
               "audio_files": count_audio_files(located)}
-    write_text(marker, json.dumps(result, indent=2) + "\n")
+    write_ready(marker, result)
     log.info("%s ready at %s (%d audio files); wrote %s", spec.display_name, located, result["audio_files"],
              marker)
     return result
