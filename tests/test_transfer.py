@@ -251,3 +251,17 @@ def test_shared_finetuning_freezes_with_a_mask_and_trains_like_a_rebuilt_copy(co
         if layer in approach["freeze"]:
             assert same(shared, weights(pretrained, layer)), f"{name}: frozen {layer} moved"
         assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(shared, copy)), f"{name}: {layer}"
+
+
+def test_a_training_rule_reads_each_domains_cache_and_folds_back_from_its_named_inputs():
+    """common.smk names a training rule's inputs `cache_<d>`/`folds_<d>` (vocabulary); the script reads them back."""
+    from sertransfer.jobs import domain_inputs
+    from sertransfer.vocabulary import CACHE_INPUT, FOLDS_INPUT, FOLDS_TABLE, WAVEFORM_CACHE
+
+    inputs = {**{CACHE_INPUT.format(domain=d): WAVEFORM_CACHE.format(domain=d) for d in ("emodb", "rml")},
+              **{FOLDS_INPUT.format(domain=d): FOLDS_TABLE.format(domain=d) for d in ("emodb", "rml")}}
+    assert domain_inputs(inputs, ["rml"]) == ({"rml": "data/features/waveform/rml.parquet"},
+                                              {"rml": "data/folds/rml.parquet"})
+    assert set(domain_inputs(inputs, ("emodb", "rml"))[1]) == {"emodb", "rml"}
+    with pytest.raises(KeyError, match="cache_savee"):
+        domain_inputs(inputs, ["savee"])

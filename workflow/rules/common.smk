@@ -14,6 +14,7 @@ from sertransfer.vocabulary import (
     AUDIT_PREDICTIONS,
     AUDIT_PROTOCOL,
     AUDIT_SUMMARY,
+    CACHE_INPUT,
     CLAIMS_CSV,
     CLAIMS_MD,
     CROSS_SVM_PREDICTIONS,
@@ -22,6 +23,7 @@ from sertransfer.vocabulary import (
     FINETUNE_INTERRUPTED,
     FINETUNE_LOG,
     FINETUNE_PREDICTIONS,
+    FOLDS_INPUT,
     FOLDS_REPORT,
     FOLDS_TABLE,
     IS10_CACHE,
@@ -118,8 +120,8 @@ def pretrain_inputs(wildcards):
 def by_domain(domains):
     """Named inputs `cache_<domain>` and `folds_<domain>` (the job script reads them back by domain)."""
     return {
-        **{f"cache_{d}": WAVEFORM_CACHE.format(domain=d) for d in domains},
-        **{f"folds_{d}": FOLDS_TABLE.format(domain=d) for d in domains},
+        **{CACHE_INPUT.format(domain=d): WAVEFORM_CACHE.format(domain=d) for d in domains},
+        **{FOLDS_INPUT.format(domain=d): FOLDS_TABLE.format(domain=d) for d in domains},
     }
 
 

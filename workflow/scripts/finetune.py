@@ -9,7 +9,7 @@ from sertransfer.rulelog import stderr_to_log
 
 stderr_to_log(snakemake.log[0])  # TensorFlow's start-up lines go to the job's log, not the console
 
-from sertransfer.jobs import run_finetune_set
+from sertransfer.jobs import domain_inputs, run_finetune_set
 from sertransfer.plan import finetune_job_from_params
 from sertransfer.rulelog import logged
 from sertransfer.settings import TrainingSettings, training_threads
@@ -18,8 +18,6 @@ with logged(snakemake.log[0]):
     settings = TrainingSettings.from_params(snakemake.params.settings)
     jobs = [finetune_job_from_params(params) for params in snakemake.params.jobs]
     targets = {job.target for job in jobs}
-    run_finetune_set(jobs, settings,
-                     {t: snakemake.input[f"cache_{t}"] for t in targets},
-                     {t: snakemake.input[f"folds_{t}"] for t in targets}, snakemake.input.model,
+    run_finetune_set(jobs, settings, *domain_inputs(snakemake.input, targets), snakemake.input.model,
                      snakemake.output.predictions, snakemake.output.histories,
                      training_threads(snakemake.threads, settings), snakemake.params.interrupted)

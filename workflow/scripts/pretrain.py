@@ -9,7 +9,7 @@ from sertransfer.rulelog import stderr_to_log
 
 stderr_to_log(snakemake.log[0])  # TensorFlow's start-up lines go to the job's log, not the console
 
-from sertransfer.jobs import JobData, run_pretrain
+from sertransfer.jobs import JobData, domain_inputs, run_pretrain
 from sertransfer.plan import pretrain_job_from_params
 from sertransfer.rulelog import logged
 from sertransfer.settings import TrainingSettings, training_threads
@@ -18,7 +18,6 @@ with logged(snakemake.log[0]):
     settings = TrainingSettings.from_params(snakemake.params.settings)
     job = pretrain_job_from_params(snakemake.params.job)
     domains = (*job.domains, *job.tests_on)
-    data = JobData({d: snakemake.input[f"cache_{d}"] for d in domains},
-                   {d: snakemake.input[f"folds_{d}"] for d in domains})
+    data = JobData(*domain_inputs(snakemake.input, domains))
     run_pretrain(job, settings, data, snakemake.output.model,
                  snakemake.output.predictions, snakemake.output.history, training_threads(snakemake.threads, settings))

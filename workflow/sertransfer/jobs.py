@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,9 +41,17 @@ from sertransfer.sets import domain_of
 from sertransfer.settings import TrainingSettings
 from sertransfer.training import configure_runtime, fit, label_indices, machine_fingerprint, predict
 from sertransfer.transfer import SharedFinetuning, check_approaches, start_approach
-from sertransfer.vocabulary import CNN_LSTM, TT, TT_APPROACH, repeat_tag
+from sertransfer.vocabulary import CACHE_INPUT, CNN_LSTM, FOLDS_INPUT, TT, TT_APPROACH, repeat_tag
 
 log = logging.getLogger(__name__)
+
+
+def domain_inputs(inputs: Mapping[str, str], domains: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each domain's waveform cache and folds table, from a training rule's named inputs (`CACHE_INPUT`,
+    `FOLDS_INPUT`)."""
+    domains = list(domains)
+    return ({d: inputs[CACHE_INPUT.format(domain=d)] for d in domains},
+            {d: inputs[FOLDS_INPUT.format(domain=d)] for d in domains})
 
 
 class JobData:

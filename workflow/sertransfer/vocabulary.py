@@ -45,6 +45,9 @@ MANIFEST_REPORT = "data/manifests/{domain}.report.json"
 WAVEFORM_CACHE = "data/features/waveform/{domain}.parquet"
 IS10_CACHE = "data/features/is10/{domain}.parquet"
 FOLDS_TABLE = "data/folds/{domain}.parquet"
+#: A training rule's named inputs of one domain: its waveform cache and folds table (common.smk's by_domain
+#: writes them, sertransfer.jobs.domain_inputs reads them back).
+CACHE_INPUT, FOLDS_INPUT = "cache_{domain}", "folds_{domain}"
 FOLDS_REPORT = "data/folds/{domain}.report.json"
 #: A pretrained model and its training history.
 PRETRAIN_MODEL = "results/models/pretrain/{pretrain_set}.keras"
