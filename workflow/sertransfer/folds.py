@@ -43,6 +43,15 @@ def rare_classes(manifest: pd.DataFrame, k: int, strategy: str = "stratified") -
     return {str(label): int(count) for label, count in sorted(counts[counts < k].items())}
 
 
+def _require_speakers(manifest: pd.DataFrame, k: int, domain: str) -> pd.Series:
+    """The manifest's speaker groups; an error when there are fewer than k of them."""
+    groups = speaker_groups(manifest)
+    if groups.nunique() < k:
+        raise ValueError(f"domain {domain!r} has {groups.nunique()} speakers, fewer than folds.k={k} "
+                         f"(speaker-independent folds need at least k speakers)")
+    return groups
+
+
 def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratified", seed: int = 2017,
                  rare_class_policy: str = "drop") -> pd.DataFrame:
     """`utterance_id`, `emotion`, `fold` (0..k-1) for one domain's manifest, seeded per domain.
@@ -54,9 +63,8 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
     if rare_class_policy not in RARE_CLASS_POLICIES:
         raise ValueError(f"folds.rare_classes must be one of {RARE_CLASS_POLICIES}, not {rare_class_policy!r}")
     domain = manifest["domain"].iloc[0] if "domain" in manifest and len(manifest) else ""
-    if strategy == "speaker" and speaker_groups(manifest).nunique() < k:
-        raise ValueError(f"domain {domain!r} has {speaker_groups(manifest).nunique()} speakers, fewer than "
-                         f"folds.k={k} (speaker-independent folds need at least k speakers)")
+    if strategy == "speaker":
+        _require_speakers(manifest, k, domain)
     rare = rare_classes(manifest, k, strategy)
     if rare and rare_class_policy == "fail":
         label, count = next(iter(rare.items()))
@@ -74,10 +82,7 @@ def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratif
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = splitter.split(np.zeros(len(labels)), labels)
     else:
-        groups = speaker_groups(manifest)
-        if groups.nunique() < k:
-            raise ValueError(f"domain {domain!r} has {groups.nunique()} speakers, fewer than folds.k={k} "
-                             f"(speaker-independent folds need at least k speakers)")
+        groups = _require_speakers(manifest, k, domain)   # again: dropping rare classes can lose speakers
         splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = splitter.split(np.zeros(len(labels)), labels, groups.to_numpy())
     for index, (_, test) in enumerate(splits):

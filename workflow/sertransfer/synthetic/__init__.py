@@ -20,9 +20,10 @@ from sertransfer.atomic import atomic_directory
 from sertransfer.synthetic.avi import write_avi
 from sertransfer.synthetic.layouts import LAYOUTS, Clip, Layout, plan
 from sertransfer.synthetic.speech import STYLES, Speaker, make_speaker, rng_for, synthesize
+from sertransfer.vocabulary import CORPUS_LAYOUTS
 
-#: The six corpus keys.
-CORPUS_KEYS: tuple[str, ...] = ("emodb", "emovo", "enterface", "iemocap", "afew", "rml")
+#: The six corpus keys (the vocabulary's layouts: the demo generates each one).
+CORPUS_KEYS: tuple[str, ...] = CORPUS_LAYOUTS
 
 __all__ = ["CORPUS_KEYS", "generate_corpus", "plan_corpus"]
 
