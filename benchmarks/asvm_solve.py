@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 from sklearn.metrics.pairwise import rbf_kernel
@@ -31,9 +33,10 @@ SIZES = (50, 100, 200, 375, 750, 1500, 3000)
 C_VALUES = (1.0, 10.0)
 TOLERANCES = (1e-6, 1e-3)  # the config default, and libsvm's default for comparison
 MAX_ITER = 10_000_000
+T = TypeVar("T")
 
 
-def timed(function, repeats: int):
+def timed(function: Callable[[], T], repeats: int) -> tuple[float, T | None]:
     """(median wall time, last result) of `function()` over `repeats` runs."""
     times, result = [], None
     for _ in range(repeats):
@@ -54,7 +57,8 @@ def emodb_is10() -> tuple[np.ndarray, np.ndarray]:
     return features, np.where(meta["emotion"].to_numpy() == "anger", 1.0, -1.0)
 
 
-def sample(features: np.ndarray, labels: np.ndarray, n: int, rng: np.random.Generator):
+def sample(features: np.ndarray, labels: np.ndarray, n: int,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
     """n rows: a random subset of the real rows, or the real rows repeated with jitter beyond their count."""
     if n <= len(features):
         rows = rng.choice(len(features), n, replace=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +23,7 @@ from sertransfer.features.waveform import extract_waveforms, read_waveforms
 REPEATS = 9
 
 
-def timed(function) -> float:
+def timed(function: Callable[[], object]) -> float:
     """Median wall time of `function()` over REPEATS runs (after one warm-up)."""
     function()
     times = []
@@ -32,7 +34,7 @@ def timed(function) -> float:
     return statistics.median(times)
 
 
-def read_list_layout(path) -> np.ndarray:
+def read_list_layout(path: Path) -> np.ndarray:
     """Read a fixed_size_list<float32> cache into a contiguous array."""
     column = pq.read_table(path, columns=["x"]).column("x").combine_chunks()
     return np.ascontiguousarray(column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), -1))

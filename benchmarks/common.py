@@ -8,6 +8,10 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
@@ -22,7 +26,7 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def emodb_manifest():
+def emodb_manifest() -> tuple[pd.DataFrame, Path]:
     """Ingest the shared real Emo-DB copy (the benchmark corpus): (manifest, root)."""
     from sertransfer.corpora import get_corpus, ingest
 

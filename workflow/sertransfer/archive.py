@@ -27,7 +27,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -408,7 +408,10 @@ def copy_limited(source: BinaryIO, sink: BinaryIO, *, archive: Path | str, membe
         sink.write(chunk)
 
 
-def _write(members: list[_Member], writer: _Writer, open_member) -> None:
+MemberOpener = Callable[[_Member], contextlib.AbstractContextManager[BinaryIO]]  # the open member's bytes, read once
+
+
+def _write(members: list[_Member], writer: _Writer, open_member: MemberOpener) -> None:
     """Directories and files first (in archive order), then hardlink copies, then symlinks."""
     links = {m.relpath: m.link for m in members if m.kind == "symlink"}
     for m in members:
@@ -452,7 +455,7 @@ def safe_extract(archive: str | os.PathLike[str], target: str | os.PathLike[str]
                            f"corrupt or incomplete: delete it and download it again") from error
 
 
-def _extract(archive: Path, target: Path, members: list[_Member], max_bytes: int, open_member) -> int:
+def _extract(archive: Path, target: Path, members: list[_Member], max_bytes: int, open_member: MemberOpener) -> int:
     """Write the checked members below `target`; on any error remove what was made. Returns the files written."""
     created_target = not target.exists()
     target.mkdir(parents=True, exist_ok=True)

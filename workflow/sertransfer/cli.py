@@ -248,7 +248,7 @@ def _rate(text: str) -> int | str:
     return text if text == "native" else int(text)
 
 
-def _with_config_parser(commands: Subcommands, name: str, **kwargs) -> argparse.ArgumentParser:
+def _with_config_parser(commands: Subcommands, name: str, **kwargs: object) -> argparse.ArgumentParser:
     """A subcommand with the --config option its defaults come from."""
     from sertransfer.config import DEFAULT_CONFIG_PATH
 

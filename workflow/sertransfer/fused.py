@@ -87,7 +87,7 @@ class ConvPoolBlock(layers.Layer):
     """
 
     def __init__(self, filters: int, kernel_size: int, strides: int, pool: int, rate: float,
-                 steps: int | None = None, **kwargs) -> None:
+                 steps: int | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = int(filters), int(kernel_size), int(strides)
         self.pool, self.rate, self.steps = int(pool), float(rate), None if steps is None else int(steps)

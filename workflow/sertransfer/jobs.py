@@ -127,14 +127,14 @@ def prepare(job: PretrainJob | FinetuneJob | TargetOnlyJob, settings: TrainingSe
 
 
 def _frame(data: JobData, ids: list[str], probabilities: np.ndarray, emotions: Sequence[str], fold: int,
-           **ident) -> pd.DataFrame:
+           **ident: str | int) -> pd.DataFrame:
     """Predictions rows for `ids`."""
     return prediction_frame(ids, [domain_of(i) for i in ids], fold, [data.labels[i] for i in ids], probabilities,
                             list(emotions), **ident)
 
 
 def _scored_frames(network: keras.Model, scored: Mapping[str, tuple[list[str], np.ndarray]], data: JobData,
-                   emotions: Sequence[str], fold: int, **ident) -> list[pd.DataFrame]:
+                   emotions: Sequence[str], fold: int, **ident: str | int) -> list[pd.DataFrame]:
     """Predictions rows of one evaluated network on every scored split (test, validation, selection)."""
     return [_frame(data, ids, predict(network, samples), emotions, fold, split=split, **ident)
             for split, (ids, samples) in scored.items()]

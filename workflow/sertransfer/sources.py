@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from sertransfer.archive import safe_extract
 from sertransfer.atomic import atomic_directory, write_text
-from sertransfer.corpora import CorpusRootError, corpus_format, corpus_spec
+from sertransfer.corpora import CorpusRootError, CorpusSpec, PatternCorpus, TableCorpus, corpus_format, corpus_spec
 from sertransfer.corpora.base import is_audio_candidate
 from sertransfer.download import ChecksumMismatch, download, sha256_file, verify_files
 from sertransfer.ready import write_ready
@@ -214,7 +214,7 @@ def _prepare_download(domain: str, corpus: dict, root: Path, *, download_setting
 # manual / local
 
 
-def _missing_message(spec, domain: str, root: Path, reason: str) -> str:
+def _missing_message(spec: CorpusSpec | TableCorpus | PatternCorpus, domain: str, root: Path, reason: str) -> str:
     """The error for a corpus that is not there: what to get, where from and where to put it."""
     obtain = "\n".join(f"    {line}" for line in spec.obtain.strip().splitlines())
     return (f"corpus {spec.display_name} (domain '{domain}') is not available: {reason}\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,7 +132,7 @@ def paired_bootstrap_difference(true: Sequence[str], pred_a: Sequence[str], pred
     return (difference, *_interval((t, a, b, f), statistic, resamples, confidence, seed))
 
 
-def _interval(data: tuple[np.ndarray, ...], statistic, resamples: int, confidence: float,
+def _interval(data: tuple[np.ndarray, ...], statistic: Callable[..., np.ndarray], resamples: int, confidence: float,
               seed: int) -> tuple[float, float]:
     """scipy's paired, vectorised BCa bootstrap; the percentile interval when BCa is undefined (no spread)."""
     kwargs = {"paired": True, "vectorized": True, "n_resamples": resamples, "confidence_level": confidence}

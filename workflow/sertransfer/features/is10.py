@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,19 +23,22 @@ from sertransfer.audio import read_audio
 from sertransfer.features.waveform import META_COLUMNS, FeatureCacheError, meta_lists
 from sertransfer.recovery import rebuild_hint
 
+if TYPE_CHECKING:  # imported at run time only where features are computed (it loads a shared library)
+    import opensmile
+
 log = logging.getLogger(__name__)
 
 IS10_DIMENSION = 1582
 
 
-def _smile():
+def _smile() -> opensmile.Smile:
     """An openSMILE extractor for IS10 functionals (imported lazily: it loads a shared library)."""
     import opensmile
 
     return opensmile.Smile(feature_set=opensmile.FeatureSet.IS10, feature_level=opensmile.FeatureLevel.Functionals)
 
 
-def is10_vector(samples: np.ndarray, native_rate: int, smile, sample_rate: int = 16000) -> pd.Series:
+def is10_vector(samples: np.ndarray, native_rate: int, smile: opensmile.Smile, sample_rate: int = 16000) -> pd.Series:
     """IS10 functionals of one utterance, computed on mono audio at `sample_rate`."""
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     if native_rate != sample_rate:
