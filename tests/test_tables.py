@@ -17,6 +17,7 @@ import pytest
 
 from conftest import REPO
 from sertransfer.statistics import holm
+from sertransfer.tables.columns import read_table_csv
 from sertransfer.tables.evidence import MetricsFiles, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table2 import write_table2
@@ -102,11 +103,7 @@ def run_table(number: int, tmp_path: Path, metrics: pd.DataFrame, domains: list[
                      Statistics(alpha=ALPHA))
     else:
         write_table5(metrics_paths, PAPER_DIR / "table5.csv", domains, scenarios, approaches, ablation, *out)
-    table = pd.read_csv(out[0])
-    for column in ("excluded", "scenario", "selection", "configuration", "marker", "approach"):
-        if column in table:
-            table[column] = table[column].astype(object).where(table[column].notna(), "")
-    return table, out[1].read_text(), pd.read_csv(out[2], keep_default_na=False, na_values=[""])
+    return read_table_csv(out[0]), out[1].read_text(), read_table_csv(out[2])
 
 
 @pytest.mark.parametrize("number", [2, 3, 4, 5])
@@ -140,6 +137,28 @@ def test_table4_markers_against_the_all_row(tmp_path):
     assert set(table["marker"]) <= {"↑", "•", ""}
     assert r"\textbf{.620}$^{\uparrow}$" in tex and r".420$^{\bullet}$" in tex
     assert "A6" not in tex and "downarrow" not in tex.split(r"\begin{tabular}")[1]
+
+
+def test_table_csvs_read_back_text_as_text_numbers_as_numbers_flags_as_booleans(tmp_path):
+    """One reader for every table CSV: an all-empty text column stays '' (not NaN), an empty number is NaN."""
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    table4, _, _ = run_table(4, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    all_rows = table4[table4["excluded"] == ""]
+    assert len(all_rows) == 3 * 2 and all_rows["p_value"].isna().all() and (all_rows["marker"] == "").all()
+    assert table4["best"].dtype == bool and table4["uar"].dtype == float and table4["n_folds"].dtype.kind == "i"
+    table3, _, _ = run_table(3, tmp_path, metrics, THREE_DOMAINS, ["S1"], ["A1", "A2"])
+    tt_rows = table3[table3["column"] == "TT"]
+    assert (tt_rows["scenario"] == "").all() and tt_rows["gain"].isna().all()
+    numeric_text = tmp_path / "numeric_text.csv"       # a text column whose cells look like numbers stays text
+    numeric_text.write_text("domain,sample_rates_hz,uar\nemodb,16000,\n")
+    read = read_table_csv(numeric_text)
+    assert read["sample_rates_hz"].tolist() == ["16000"] and np.isnan(read["uar"].iloc[0])
+    undeclared = tmp_path / "undeclared.csv"
+    undeclared.write_text("domain,remark,uar\nemodb,too short,0.5\n")
+    with pytest.raises(ValueError, match=r"undeclared.csv: column 'remark' holds text.*TEXT_COLUMNS"):
+        read_table_csv(undeclared)
+    with pytest.raises(FileNotFoundError, match=r"absent.csv missing: build it first"):
+        read_table_csv(tmp_path / "absent.csv")
 
 
 def test_table3_gains_average_and_std(tmp_path):

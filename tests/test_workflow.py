@@ -17,11 +17,19 @@ import yaml
 from conftest import EMODB_2S
 from sertransfer.config import load_config
 from sertransfer.costs import finetune_fits, invocations, stage_costs
+from sertransfer.predictions import TEST
 from sertransfer.tables.claims import CLAIMS
+from sertransfer.tables.columns import read_table_csv
 from sertransfer.tables.latex import paper_number
 from workflow_run import LAB_LABELS, RUN_DOMAINS, copy_repository, snakemake
 
 pytestmark = pytest.mark.slow
+
+def fold_utterances(workdir: Path, domains: list[str], fold: int) -> set[str]:
+    """The utterance ids of `fold` in the folds files of `domains`."""
+    folds = pd.concat([pd.read_parquet(workdir / "data" / "folds" / f"{d}.parquet") for d in domains])
+    return set(folds.loc[folds["fold"] == fold, "utterance_id"])
+
 
 @pytest.fixture
 def workdir(tmp_path) -> Path:
@@ -57,10 +65,17 @@ def test_whole_workflow_on_a_tiny_config(tiny_run):
     assert sorted(finetuned["approach"].unique()) == [f"A{i}" for i in range(1, 9)]
     assert set(finetuned["utterance_id"].str.split("/").str[0]) == {"rml"}
     assert (workdir / "results" / "models" / "pretrain" / "s2xiemocap+lab.keras").is_file()
-    for predictions in ("svm_is/fold0.parquet", "asvm/lab/fold1.parquet", "tt/iemocap/fold0.parquet"):
-        assert len(pd.read_parquet(workdir / "results" / "predictions" / predictions)) > 0
-    for table in (2, 3, 4, 5):
-        assert (workdir / "results" / "tables" / f"table{table}.csv").stat().st_size > 0
+    for predictions, domains, fold in (("svm_is/fold0.parquet", RUN_DOMAINS, 0), ("asvm/lab/fold1.parquet", ["lab"], 1),
+                                       ("tt/iemocap/fold0.parquet", ["iemocap"], 0)):
+        rows = pd.read_parquet(workdir / "results" / "predictions" / predictions)
+        test_ids = set(rows.loc[rows["split"] == TEST, "utterance_id"])   # exactly the fold's test utterances
+        assert test_ids == fold_utterances(workdir, domains, fold), predictions
+    for table in (2, 3, 4, 5):   # every target in every table; every column reads back as declared
+        read_back = read_table_csv(workdir / "results" / "tables" / f"table{table}.csv")
+        assert set(read_back["domain"]) >= set(RUN_DOMAINS), table
+    for csv in (workdir / "results" / "tables").glob("*.csv"):
+        if csv.name != "claims.csv":
+            read_table_csv(csv)
     figures = sorted(p.name for p in (workdir / "results" / "figures").glob("*.png"))
     expected = {"table3_gains.png", "pretrain_curves.png", "table4_S1.png", "table4_S2.png", "uar_intervals.png",
                 "cross_corpus.png"}
@@ -253,7 +268,7 @@ def test_landing_page_of_the_tiny_run_shows_its_headline_numbers_next_to_the_pap
     assert list(claims["claim"]) == list(CLAIMS) and (tables / "claims.md").is_file()
     page = (workdir / "results" / "summary.html").read_text()
     front = (workdir / "results" / "report.html").read_text(errors="replace")
-    assert len(table2) > 0 and len(nested) == len(RUN_DOMAINS)
+    assert set(table2["domain"]) == set(RUN_DOMAINS) and len(nested) == len(RUN_DOMAINS)
     for text in (page, front):
         assert "What this run found" in text
         for row in table2.itertuples():   # each Table 2 number beside the paper's (where the paper has the domain)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer import atomic
+from sertransfer.tables.columns import read_table_csv
 from sertransfer.tables.table5 import NESTED
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
     def number(key: str) -> float | None:
         """The row's value of `key` as a float, None when empty."""
         value = row.get(key)
-        return None if value is None or value == "" or pd.isna(value) else float(value)   # '' : the CSV's empty
+        return None if value is None or pd.isna(value) else float(value)
+
+    n_folds = number("n_folds")
 
     return {"scenario": str(row["scenario"]), "approach": str(row["approach"]),
             "excluded": str(row["excluded"] or ""), "label": str(row["configuration"]),
@@ -53,12 +56,12 @@ def chosen_configuration(table5: pd.DataFrame, target: str, fallback: Mapping) -
             "chosen_per_run": str(row["chosen_per_run"]), "chosen_score": number("chosen_score"),
             "test_uar": number("uar"),
             "uar_ci_low": number("uar_ci_low"), "uar_ci_high": number("uar_ci_high"),
-            "n_folds": None if number("n_folds") is None else int(number("n_folds"))}
+            "n_folds": None if n_folds is None else int(n_folds)}
 
 
 def write_choices(table5_path: str | Path, targets: Sequence[str], fallback: Mapping, out: str | Path) -> dict:
     """Every target's chosen configuration from Table 5's CSV, written as one JSON file; returns it."""
-    table5 = pd.read_csv(table5_path, keep_default_na=False)
+    table5 = read_table_csv(table5_path)
     choices = {target: chosen_configuration(table5, target, fallback) for target in targets}
     atomic.write_text(out, json.dumps(choices, indent=2, sort_keys=True) + "\n")
     return choices

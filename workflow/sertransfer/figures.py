@@ -21,13 +21,14 @@ import pandas as pd
 from matplotlib import colormaps, colors
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from sertransfer import atomic
 from sertransfer.corpora import dataset_name
 from sertransfer.folds import domain_classes
 from sertransfer.metrics import restricted_predictions
 from sertransfer.predictions import read_predictions
-from sertransfer.tables.columns import TT_COLUMN
+from sertransfer.tables.columns import TT_COLUMN, read_table_csv
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table4 import HIGHER, LOWER
@@ -74,7 +75,7 @@ def text_colour(rgba: Sequence[float]) -> str:
 
 def draw_heatmap(ax: Axes, values: np.ndarray, texts: Sequence[Sequence[str]], row_labels: Sequence[str],
                  column_labels: Sequence[str], cmap: str, norm: colors.Normalize,
-                 bold: np.ndarray | None = None, fontsize: float = 8):
+                 bold: np.ndarray | None = None, fontsize: float = 8) -> AxesImage:
     """Coloured cells with their annotations (grey where a value is missing); returns the image for a colorbar."""
     colour_map = colormaps[cmap].with_extremes(bad=MISSING_COLOUR)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=colour_map, norm=norm, aspect="auto",
@@ -154,20 +155,9 @@ def plot_table3_gains(table: pd.DataFrame, path: str | Path) -> None:
     save_figure(figure, path)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A table CSV written by the tables stage (text columns as text, `best` as booleans)."""
-    table = pd.read_csv(path, keep_default_na=False, na_values={"uar": [""], "gain": [""]})
-    if "best" in table:
-        table["best"] = table["best"].astype(str).str.lower() == "true"
-    for column in ("uar", "gain", "tt_uar", "all_uar"):
-        if column in table:
-            table[column] = pd.to_numeric(table[column], errors="coerce")
-    return table
-
-
 def write_table3_gains(table_path: str | Path, path: str | Path) -> pd.DataFrame:
     """Table 3 gains heatmap from results/tables/table3.csv; returns the table drawn."""
-    table = read_table(table_path)
+    table = read_table_csv(table_path)
     plot_table3_gains(table, path)
     return table
 
@@ -204,7 +194,7 @@ def write_table4(table_path: str | Path, scenario: str, markers_by: str, path: s
 
     `markers_by` names the test that made the markers (`Statistics.describe`), for the title.
     """
-    table = read_table(table_path)
+    table = read_table_csv(table_path)
     plot_table4(table, scenario, markers_by, path)
     return table[table["scenario"] == scenario]
 
@@ -490,6 +480,6 @@ def plot_cross_corpus(table: pd.DataFrame, path: str | Path) -> None:
 
 def write_cross_corpus(table_path: str | Path, path: str | Path) -> pd.DataFrame:
     """The cross-corpus heat maps from the matrix's CSV."""
-    table = pd.read_csv(table_path, keep_default_na=False, na_values={"uar": [""]})
+    table = read_table_csv(table_path)
     plot_cross_corpus(table, path)
     return table

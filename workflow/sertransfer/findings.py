@@ -26,7 +26,7 @@ import pandas as pd
 from sertransfer import atomic, vocabulary
 from sertransfer.costs import stage_costs
 from sertransfer.fingerprint import config_digest
-from sertransfer.tables.columns import ASVM_COLUMN, CNN_LSTM_COLUMN, TABLE2_COLUMNS
+from sertransfer.tables.columns import ASVM_COLUMN, CNN_LSTM_COLUMN, TABLE2_COLUMNS, read_table_csv
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.table3 import SUMMARY_ROWS
 
@@ -53,7 +53,7 @@ class RunFiles:
 
     def table(self, name: str) -> pd.DataFrame:
         """`results/tables/<name>.csv` of the run."""
-        return pd.read_csv(self.workdir / vocabulary.TABLES_DIR / f"{name}.csv")
+        return read_table_csv(self.workdir / vocabulary.TABLES_DIR / f"{name}.csv")
 
     def csv(self, path: str) -> pd.DataFrame:
         """Any CSV of the run by its path."""
@@ -217,7 +217,7 @@ def table3_cells(cells: Mapping[tuple[str, str], Any], reported: Mapping[tuple[s
 
 def table5_block(files: RunFiles, link: Linker) -> str:
     """Table 5: the Adaptive SVM against the CNN+LSTM chosen on test (the paper's way) and chosen per run."""
-    table = files.table("table5").fillna({"selection": ""})
+    table = files.table("table5")
     reported = _reported(files.table("table5_vs_paper"))
     names, domains = _display_names(table), list(dict.fromkeys(table["domain"]))
     rows = []

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from sertransfer.tables.columns import TABLE2_COLUMNS
+from sertransfer.tables.columns import TABLE2_COLUMNS, read_table_csv
 from sertransfer.tables.latex import paper_number
 from sertransfer.vocabulary import AUDIT_PROTOCOL, FIGURES_DIR, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
 
@@ -19,7 +17,7 @@ OUTPUTS = (("What the run found (open this first)", SUMMARY_HTML),
 
 def table2_text(path: Path) -> str:
     """Table 2 (mean test UAR per domain and model) as a plain-text table."""
-    table = pd.read_csv(path)
+    table = read_table_csv(path)
     wide = table.pivot(index="dataset", columns="column", values="uar")
     wide = wide[[c for c in TABLE2_COLUMNS if c in wide.columns]]
     wide.loc["Mean"] = wide.mean()

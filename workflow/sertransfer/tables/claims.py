@@ -23,7 +23,7 @@ from scipy import stats
 
 from sertransfer import atomic
 from sertransfer.statistics import adjust
-from sertransfer.tables.columns import CNN_LSTM_COLUMN, SVM_IS_COLUMN, TT_COLUMN
+from sertransfer.tables.columns import CNN_LSTM_COLUMN, SVM_IS_COLUMN, TT_COLUMN, read_table_csv
 from sertransfer.tables.evidence import PAPER_STATISTICS, Statistics
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.paper import MARKERS, read_reported, reported_marker, to_float
@@ -43,8 +43,6 @@ CLAIMS = {
 }
 CLAIM_COLUMNS = ["claim", "finding", "paper", "run", "verdict"]
 SUMMARY_DOMAINS = {key for key, _ in SUMMARY_ROWS}
-#: Text columns of Tables 2-5 whose empty cells mean something ('' excluded: the All row), never NaN here.
-TEXT_COLUMNS = {"column", "domain", "excluded", "marker", "scenario", "approach", "selection", "configuration"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,8 @@ class RunTables:
                  "table3": read_reported(paper_dir / "table3.csv", "target"),
                  "table4": read_reported(paper_dir / "table4.csv", "target"),
                  "table5": read_reported(paper_dir / "table5.csv", "target")}
-        return cls(_read(table2), _read(table3), _read(table4) if table4 else None, _read(table5), paper)
+        return cls(read_table_csv(table2), read_table_csv(table3), read_table_csv(table4) if table4 else None,
+                   read_table_csv(table5), paper)
 
     @classmethod
     def read_dir(cls, tables_dir: str | Path, paper_dir: str | Path) -> RunTables:
@@ -75,16 +74,6 @@ class RunTables:
         table4 = tables_dir / "table4.csv"
         return cls.read(tables_dir / "table2.csv", tables_dir / "table3.csv", table4 if table4.is_file() else None,
                         tables_dir / "table5.csv", paper_dir)
-
-
-def _read(path: str | Path) -> pd.DataFrame:
-    """A table CSV with empty text cells as ''; a clear error naming the file when it is missing."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{path} missing: build it first (snakemake {path})")
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for column in TEXT_COLUMNS & set(frame.columns):   # '' excluded: an All row; '' marker: none; even when
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), "")   # the column is all empty
-    return frame
 
 
 def _claim(key: str, paper: str, run: str, verdict: str) -> dict:
