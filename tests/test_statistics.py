@@ -182,11 +182,11 @@ def test_interval_with_folds_is_of_the_mean_of_fold_uars_the_tables_print():
     assert difference == pytest.approx(np.mean(by_fold)) and d_low <= difference <= d_high
 
 
-def test_metrics_tables_from_predictions():
+def test_metrics_tables_from_predictions(tmp_path):
     import pandas as pd
 
-    from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics
-    from sertransfer.predictions import prediction_frame
+    from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics, write_group_metrics
+    from sertransfer.predictions import prediction_frame, write_predictions
 
     six = ["anger", "disgust", "fear", "happiness", "sadness", "surprise"]
     true = ["anger", "fear", "sadness", "anger", "fear", "sadness"] * 4
@@ -209,3 +209,17 @@ def test_metrics_tables_from_predictions():
     assert len(pooled) == 1 and pooled["n"].iloc[0] == 24 and pooled["n_folds"].iloc[0] == 2
     assert pooled["uar_ci_low"].iloc[0] <= 0.5 <= pooled["uar_ci_high"].iloc[0]
     assert pooled["fold_mean_uar"].iloc[0] == pytest.approx(folds["uar"].mean())
+    paths = []                                         # the rule's way: one predictions file per fold, three tables
+    for fold, frame in enumerate(frames):
+        paths.append(tmp_path / f"fold{fold}.parquet")
+        write_predictions(frame, paths[-1])
+    out = {name: tmp_path / name for name in ("tt.csv", "tt_pooled.csv", "tt_utterances.parquet")}
+    counts = write_group_metrics(paths, labels, restrict=False, resamples=200, confidence=0.9, seed=0,
+                                 uar_path=out["tt.csv"], pooled_path=out["tt_pooled.csv"],
+                                 utterances_path=out["tt_utterances.parquet"])
+    assert counts == (24, 1)
+    assert pd.read_csv(out["tt.csv"])["uar"].tolist() == pytest.approx(folds["uar"].tolist())
+    written = pd.read_csv(out["tt_pooled.csv"])
+    assert written[["uar_ci_low", "uar_ci_high"]].to_numpy() == pytest.approx(
+        pooled[["uar_ci_low", "uar_ci_high"]].to_numpy())
+    assert (pd.read_parquet(out["tt_utterances.parquet"])["pred"] == unrestricted["pred"]).all()

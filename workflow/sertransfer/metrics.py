@@ -10,11 +10,13 @@ UAR over utterances (`<group>_pooled.csv`), and the evaluated predictions themse
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sertransfer.predictions import probability_column
+from sertransfer import atomic
+from sertransfer.predictions import probability_column, read_predictions
 from sertransfer.seeds import derived_seed
 from sertransfer.statistics import bootstrap_uar_interval, mean_fold_uar, scores
 
@@ -97,3 +99,20 @@ def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence
                      "macro_f1": result.macro_f1})
     return pd.DataFrame(rows, columns=[*keys, "n_folds", "n", "uar", "fold_mean_uar", "uar_ci_low", "uar_ci_high",
                                        "wa", "macro_f1"])
+
+
+def write_group_metrics(prediction_paths: Sequence[str | Path], domain_labels: Mapping[str, Sequence[str]], *,
+                        restrict: bool, resamples: int, confidence: float, seed: int, uar_path: str | Path,
+                        pooled_path: str | Path, utterances_path: str | Path) -> tuple[int, int]:
+    """An experiment group's three metrics tables from its predictions files, each written atomically.
+
+    Returns (predictions rows read, configurations pooled).
+    """
+    predictions = read_predictions(prediction_paths)
+    evaluated = evaluated_predictions(predictions, domain_labels, restrict)
+    pooled = pooled_metrics(evaluated, domain_labels, resamples=resamples, confidence=confidence, seed=seed)
+    with atomic.atomic_path(utterances_path) as temporary:
+        evaluated.to_parquet(temporary, index=False)
+    atomic.write_text(pooled_path, pooled.to_csv(index=False))
+    atomic.write_text(uar_path, fold_metrics(evaluated, domain_labels).to_csv(index=False))
+    return len(predictions), len(pooled)
