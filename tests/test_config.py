@@ -32,6 +32,36 @@ def test_defaults_are_filled_in():
     assert config["corpora"]["emodb"]["label_overrides"] == {}
 
 
+def test_the_packages_function_defaults_are_the_schemas():
+    """A default has one home, the schema: a config with no data-stage blocks gets what the functions default to."""
+    import inspect
+
+    from sertransfer.corpora import ingest
+    from sertransfer.defaults import default
+    from sertransfer.features.is10 import extract_is10
+    from sertransfer.features.waveform import extract_waveforms
+    from sertransfer.folds import assign_folds
+    from sertransfer.tables.evidence import PAPER_STATISTICS, Statistics
+
+    config = base_config()
+    for block in ("ingest", "features", "folds", "evaluate", "tables", "seed"):
+        config.pop(block, None)
+    validate_config(config)
+    expected = {ingest: {"on_bad_audio": config["ingest"]["on_bad_audio"],
+                         "min_duration_s": config["ingest"]["min_duration_s"],
+                         "silence_peak": config["ingest"]["silence_peak"]},
+                extract_waveforms: {k: v for k, v in config["features"]["waveform"].items()},
+                extract_is10: {"sample_rate": config["features"]["is10"]["sample_rate"]},
+                assign_folds: {"k": config["folds"]["k"], "strategy": config["folds"]["strategy"],
+                               "seed": config["seed"], "rare_class_policy": config["folds"]["rare_classes"]}}
+    for function, values in expected.items():
+        parameters = inspect.signature(function).parameters
+        assert {name: parameters[name].default for name in values} == values, function.__name__
+    assert PAPER_STATISTICS == Statistics.from_config(config)
+    with pytest.raises(KeyError, match=r"no default for 'ingest.min_duration'"):
+        default("ingest.min_duration")
+
+
 @pytest.mark.parametrize("edit, key", [
     (lambda c: c["ingest"].update(on_bad_audio="explode"), "ingest.on_bad_audio"),
     (lambda c: c["corpora"]["emodb"].update(source="ftp"), "corpora.emodb.source"),

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
+from sertransfer.defaults import load_schema, with_defaults
 from sertransfer.vocabulary import CORPUS_FORMATS, CORPUS_LAYOUTS
 
 #: Repository root (the directory holding Snakefile), found from this file's location.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "config.yaml"
-
-
-#: The six corpora's layouts (any other domain is a table or an audformat database).
 
 
 class ConfigError(ValueError):
     """The configuration does not satisfy the schema; the message names the key path."""
-
-
-def _with_defaults(validator_class: type) -> type:
-    """Extend a jsonschema validator so that it fills in `default` values while validating."""
-    validate_properties = validator_class.VALIDATORS["properties"]
-
-    def set_defaults(validator: Any, properties: Mapping, instance: Any, schema: Mapping) -> Iterator:
-        if isinstance(instance, dict):
-            for name, subschema in properties.items():
-                if "default" in subschema and name not in instance:
-                    instance[name] = copy.deepcopy(subschema["default"])
-        yield from validate_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
-
-
-def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    """Read the YAML JSON-schema."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def key_path(error: jsonschema.ValidationError) -> str:
@@ -55,7 +31,7 @@ def key_path(error: jsonschema.ValidationError) -> str:
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Validate `config` in place, fill defaults, check cross-key rules; raise ConfigError naming the key."""
     schema = load_schema() if schema is None else schema
-    validator_class = _with_defaults(jsonschema.validators.validator_for(schema))
+    validator_class = with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(validator_class(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  - config key '{key_path(e)}': {e.message}" for e in errors]

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from sertransfer import atomic
+from sertransfer.defaults import default
 from sertransfer.recovery import rebuild_hint
 from sertransfer.seeds import derived_seed
 
@@ -52,8 +53,8 @@ def _require_speakers(manifest: pd.DataFrame, k: int, domain: str) -> pd.Series:
     return groups
 
 
-def assign_folds(manifest: pd.DataFrame, *, k: int = 5, strategy: str = "stratified", seed: int = 2017,
-                 rare_class_policy: str = "drop") -> pd.DataFrame:
+def assign_folds(manifest: pd.DataFrame, *, k: int = default("folds.k"), strategy: str = default("folds.strategy"),
+                 seed: int = default("seed"), rare_class_policy: str = default("folds.rare_classes")) -> pd.DataFrame:
     """`utterance_id`, `emotion`, `fold` (0..k-1) for one domain's manifest, seeded per domain.
 
     Classes rarer than k are left out (`drop`) or stop the run (`fail`), in both strategies.

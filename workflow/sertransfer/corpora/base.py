@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sertransfer.audio import VIDEO_SUFFIXES, AudioError, audio_problem, is_video_container, read_audio
+from sertransfer.defaults import default
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,8 @@ def _gender(spec: CorpusSpec, speaker: str | None, groups: Mapping[str, str | No
 
 
 def ingest(spec: CorpusSpec, root: Path, *, domain: str | None = None, emotions: tuple[str, ...],
-           on_bad_audio: str = "drop", min_duration_s: float = 0.25, silence_peak: float = 1e-4,
+           on_bad_audio: str = default("ingest.on_bad_audio"), min_duration_s: float = default("ingest.min_duration_s"),
+           silence_peak: float = default("ingest.silence_peak"),
            label_overrides: Mapping[str, str | None] | None = None, threads: int = 1) -> IngestResult:
     """Parse the corpus at `root` into a manifest (six emotions) and a report of every drop."""
     domain = domain or spec.key

@@ -20,6 +20,7 @@ import soxr
 
 from sertransfer import atomic
 from sertransfer.audio import read_audio
+from sertransfer.defaults import default
 from sertransfer.features.waveform import META_COLUMNS, FeatureCacheError, meta_lists
 from sertransfer.recovery import rebuild_hint
 
@@ -38,7 +39,8 @@ def _smile() -> opensmile.Smile:
     return opensmile.Smile(feature_set=opensmile.FeatureSet.IS10, feature_level=opensmile.FeatureLevel.Functionals)
 
 
-def is10_vector(samples: np.ndarray, native_rate: int, smile: opensmile.Smile, sample_rate: int = 16000) -> pd.Series:
+def is10_vector(samples: np.ndarray, native_rate: int, smile: opensmile.Smile,
+                sample_rate: int = default("features.is10.sample_rate")) -> pd.Series:
     """IS10 functionals of one utterance, computed on mono audio at `sample_rate`."""
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     if native_rate != sample_rate:
@@ -82,8 +84,8 @@ def _is10_in_subprocesses(paths: list[str], sample_rate: int, workers: int) -> n
     return np.vstack(parts)
 
 
-def extract_is10(manifest: pd.DataFrame, corpus_root: Path, out: Path, *, sample_rate: int = 16000,
-                 threads: int = 1) -> int:
+def extract_is10(manifest: pd.DataFrame, corpus_root: Path, out: Path, *,
+                 sample_rate: int = default("features.is10.sample_rate"), threads: int = 1) -> int:
     """Compute IS10 for every manifest utterance and write the cache at `out` atomically.
 
     With `threads` > 1 the files are split into that many contiguous chunks, each extracted in its

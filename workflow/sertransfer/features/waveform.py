@@ -30,6 +30,7 @@ import soxr
 
 from sertransfer import atomic
 from sertransfer.audio import read_audio
+from sertransfer.defaults import default
 from sertransfer.recovery import rebuild_hint
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,12 @@ def meta_lists(manifest: pd.DataFrame) -> dict[str, list[str | None]]:
     return {c: [None if pd.isna(v) else str(v) for v in manifest[c]] for c in META_COLUMNS}
 
 
-def extract_waveforms(manifest: pd.DataFrame, corpus_root: Path, out: Path, *, sample_rate: int | str = 16000,
-                      length: int = 54000, crop: str = "center", pad: str = "end", standardize: str = "utterance",
-                      threads: int = 1, row_group: int = 64) -> int:
+def extract_waveforms(manifest: pd.DataFrame, corpus_root: Path, out: Path, *,
+                      sample_rate: int | str = default("features.waveform.sample_rate"),
+                      length: int = default("features.waveform.length"), crop: str = default("features.waveform.crop"),
+                      pad: str = default("features.waveform.pad"),
+                      standardize: str = default("features.waveform.standardize"), threads: int = 1,
+                      row_group: int = default("features.waveform.row_group")) -> int:
     """Stream every manifest utterance into the cache at `out` (atomic); memory stays one row group."""
     schema = _schema(length, sample_rate, crop, pad, standardize)
     rows = manifest.to_dict("records")

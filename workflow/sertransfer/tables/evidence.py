@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.defaults import default
 from sertransfer.metrics import GROUP_COLUMNS
 from sertransfer.seeds import derived_seed
 from sertransfer.statistics import (
@@ -48,13 +49,13 @@ TEST_NAMES = {"paired_t": "paired t-test over the folds (fold UARs averaged over
 class Statistics:
     """The `evaluate` and `tables` settings the tables' statistics follow."""
 
-    test: str = "paired_t"
-    correction: str = "none"
-    alpha: float = 0.05
-    resamples: int = 1000
-    confidence: float = 0.95
-    seed: int = 2017
-    show_ci: bool = False
+    test: str = default("evaluate.test")
+    correction: str = default("evaluate.correction")
+    alpha: float = default("evaluate.alpha")
+    resamples: int = default("evaluate.bootstrap.resamples")
+    confidence: float = default("evaluate.bootstrap.confidence")
+    seed: int = default("seed")
+    show_ci: bool = default("tables.show_ci")
 
     @classmethod
     def from_config(cls, config: Mapping) -> Statistics:
@@ -74,7 +75,7 @@ class Statistics:
         return text
 
 
-#: The defaults: the paper's paired t-test, no correction, 1,000 bootstrap resamples, 95 % intervals.
+#: The schema's defaults: the paper's paired t-test, no correction (and 1,000 bootstrap resamples, 95 % intervals).
 PAPER_STATISTICS = Statistics()
 
 
