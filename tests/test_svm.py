@@ -84,7 +84,7 @@ def test_read_rows_keeps_the_requested_order_across_domains(two_domains):
 
 def test_pooled_training_and_every_domains_test_fold(two_domains):
     caches, folds = two_domains
-    frame, model = run_svm_is(caches, folds, 1, emotions=SIX, seed=2017, **SMALL_GRID)
+    frame, model = run_svm_is(caches, folds, 1, emotions=SIX, seed=2017, settings=SMALL_GRID)
     train = sum(int((f["fold"] != 1).sum()) for f in folds.values())
     assert model.pipeline.named_steps["scaler"].n_samples_seen_ == train  # training folds of BOTH domains
     expected = [uid for d in ("a", "b") for uid in folds[d].loc[folds[d]["fold"] == 1, "utterance_id"]]
@@ -100,7 +100,7 @@ def test_pooled_training_and_every_domains_test_fold(two_domains):
 
 def test_scaler_is_fitted_on_training_rows_only(two_domains, tmp_path):
     caches, folds = two_domains
-    frame, model = run_svm_is(caches, folds, 0, emotions=SIX, seed=2017, **SMALL_GRID)
+    frame, model = run_svm_is(caches, folds, 0, emotions=SIX, seed=2017, settings=SMALL_GRID)
     # blow up domain a's TEST rows: a scaler (or CV) that saw them would change everything below
     table = pd.read_parquet(caches["a"])
     test = table["utterance_id"].isin(folds["a"].loc[folds["a"]["fold"] == 0, "utterance_id"])
@@ -108,7 +108,7 @@ def test_scaler_is_fitted_on_training_rows_only(two_domains, tmp_path):
     table.loc[test, features] = table.loc[test, features] * 1e6 + 1e7
     leaked = dict(caches, a=str(tmp_path / "a-leak.parquet"))
     table.to_parquet(leaked["a"], index=False)
-    frame2, model2 = run_svm_is(leaked, folds, 0, emotions=SIX, seed=2017, **SMALL_GRID)
+    frame2, model2 = run_svm_is(leaked, folds, 0, emotions=SIX, seed=2017, settings=SMALL_GRID)
     scaler, scaler2 = model.pipeline.named_steps["scaler"], model2.pipeline.named_steps["scaler"]
     assert np.array_equal(scaler.mean_, scaler2.mean_) and np.array_equal(scaler.scale_, scaler2.scale_)
     assert (model.C, model.gamma) == (model2.C, model2.gamma)
@@ -177,8 +177,7 @@ def test_svm_is_within_real_emodb_reaches_080_uar(emodb_2s, emodb_cache):
     folds = {"emodb": pd.read_parquet(folds_path)}
     uars = []
     for fold in range(5):
-        frame, _ = run_svm_is({"emodb": is10}, folds, fold, emotions=SIX, seed=2017, threads=2, C=settings["C"],
-                              gamma=settings["gamma"], inner_folds=settings["inner_folds"])
+        frame, _ = run_svm_is({"emodb": is10}, folds, fold, emotions=SIX, seed=2017, threads=2, settings=settings)
         assert len(frame) == int((folds["emodb"]["fold"] == fold).sum())
         uars.append(uar(frame["true"], frame["pred"], labels=SIX[:5]))
     print(f"Emo-DB 5-fold SVM-IS UAR per fold {np.round(uars, 3).tolist()}, mean {np.mean(uars):.3f}")

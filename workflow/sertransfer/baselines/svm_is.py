@@ -69,17 +69,25 @@ def fit_svm_is(features: np.ndarray, labels: Sequence[str], *, C: Sequence[float
                     table)
 
 
+def fit_on(is10_paths: Mapping[str, str | Path], train: Sequence[str], settings: Mapping, *, seed: int,
+           threads: int, what: str) -> SvmIsFit:
+    """SVM-IS fitted on the IS10 rows of utterances `train` with `baselines.svm_is`'s grid; logged as `what`."""
+    features, meta = read_rows(is10_paths, train)
+    model = fit_svm_is(features, meta["emotion"].to_numpy(), C=settings["C"], gamma=settings["gamma"],
+                       inner_folds=settings["inner_folds"], seed=seed, threads=threads)
+    log.info("%s: %d training rows; chosen C=%s gamma=%s (inner UAR %.3f)", what, len(train), model.C, model.gamma,
+             model.cv_uar)
+    return model
+
+
 def run_svm_is(is10_paths: Mapping[str, str | Path], folds: Mapping[str, pd.DataFrame], fold: int, *,
-               emotions: Sequence[str], C: Sequence[float], gamma: Sequence[Gamma], inner_folds: int,
-               seed: int, threads: int = 1) -> tuple[pd.DataFrame, SvmIsFit]:
+               emotions: Sequence[str], settings: Mapping, seed: int,
+               threads: int = 1) -> tuple[pd.DataFrame, SvmIsFit]:
     """Train on the pooled training folds of run `fold` of every domain in `folds`; predict each test fold."""
     domains = list(folds)
     train = svm_utterances(SvmJob(SVM_IS, "", fold, tuple(domains), tuple(domains)), folds)["train"]
-    features, meta = read_rows(is10_paths, train)
-    model = fit_svm_is(features, meta["emotion"].to_numpy(), C=C, gamma=gamma, inner_folds=inner_folds,
-                       seed=derived_seed(seed, "svm_is", fold), threads=threads)
-    log.info("svm_is fold %d: %d training rows of %s; chosen C=%s gamma=%s (inner UAR %.3f)",
-             fold, len(train), domains, model.C, model.gamma, model.cv_uar)
+    model = fit_on(is10_paths, train, settings, seed=derived_seed(seed, "svm_is", fold), threads=threads,
+                   what=f"svm_is fold {fold} on {domains}")
     frames = [predicted_rows(model, is10_paths, test, fold, emotions, experiment=EXPERIMENT)
               for test in (test_ids(folds, fold, domain) for domain in domains) if test]
     return pd.concat(frames, ignore_index=True), model
@@ -100,12 +108,8 @@ def cross_svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[
     """The cross-corpus SVM-IS: trained on every utterance of `source`, predicting every utterance of the others."""
     folds = {domain: read_folds(path) for domain, path in folds_paths.items()}
     train = svm_utterances(SvmJob(CROSS_SVM_IS, "", None, (source,)), folds)["train"]
-    features, meta = read_rows(is10_paths, train)
-    model = fit_svm_is(features, meta["emotion"].to_numpy(), C=settings["C"], gamma=settings["gamma"],
-                       inner_folds=settings["inner_folds"], seed=derived_seed(seed, "cross_svm_is", source),
-                       threads=threads)
-    log.info("cross svm_is from %s: %d training rows; chosen C=%s gamma=%s (inner UAR %.3f)", source, len(train),
-             model.C, model.gamma, model.cv_uar)
+    model = fit_on(is10_paths, train, settings, seed=derived_seed(seed, "cross_svm_is", source), threads=threads,
+                   what=f"cross svm_is from {source}")
     write_predictions([predicted_rows(model, is10_paths, all_ids(folds, [domain]), 0, emotions, experiment=CROSS,
                                       approach=source) for domain in folds if domain != source], out)
     return model
@@ -119,8 +123,8 @@ def svm_is_job(is10_paths: Mapping[str, str | Path], folds_paths: Mapping[str, s
     missing = [d for d, table in folds.items() if fold not in set(table["fold"])]
     if missing:
         raise ValueError(f"fold {fold} does not exist in the folds of {missing} (folds are 0..folds.k-1)")
-    frame, model = run_svm_is(is10_paths, folds, fold, emotions=emotions, C=settings["C"], gamma=settings["gamma"],
-                              inner_folds=settings["inner_folds"], seed=seed, threads=threads)
+    frame, model = run_svm_is(is10_paths, folds, fold, emotions=emotions, settings=settings, seed=seed,
+                              threads=threads)
     log.info("inner CV (UAR per grid point):\n%s", model.cv_table.to_string(index=False))
     write_predictions(frame, out)
     return model
