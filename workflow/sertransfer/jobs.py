@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -203,6 +203,22 @@ def run_finetune_set(jobs: Sequence[FinetuneJob], settings: TrainingSettings, ca
         finished.discard()
 
 
+#: A fine-tuning's data, loaded only where the approach trains: (x, y, x_val, y_val).
+TrainingArrays = Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def fine_tune(pretrained: keras.Model, approach: Mapping, settings: TrainingSettings, seed: int, threads: int,
+              arrays: TrainingArrays, session: SharedFinetuning | None = None) -> tuple[keras.Model, dict | None]:
+    """One approach from a pretrained network: the network it gives and its history (None where nothing trains)."""
+    configure_runtime(seed, threads)
+    start = start_approach(pretrained, approach, settings.model, seed, settings.run_eagerly, session)
+    if start is None:
+        return pretrained, None
+    x, y, x_val, y_val = arrays()
+    history = fit(start.network, x, y, x_val, y_val, settings.training, seed, gradient_mask=start.gradient_mask)
+    return start.network, history.as_dict()
+
+
 def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pretrained: keras.Model | str | Path,
                  predictions_path: str | Path, history_path: str | Path, threads: int,
                  session: SharedFinetuning | None = None) -> None:
@@ -221,12 +237,10 @@ def run_finetune(job: FinetuneJob, settings: TrainingSettings, data: JobData, pr
     frames, histories = [], {}
     for name, approach in approaches.items():
         seed = derived_seed(settings.seed, *job.seed_identity, name)
-        configure_runtime(seed, threads)
-        start = start_approach(pretrained, approach, settings.model, seed, settings.run_eagerly, session)
-        network = pretrained if start is None else start.network
-        if start is not None:
-            histories[name] = fit(network, prepared.x, prepared.y, prepared.x_val, prepared.y_val, settings.training,
-                                  seed, gradient_mask=start.gradient_mask).as_dict()
+        network, history = fine_tune(pretrained, approach, settings, seed, threads,
+                                     lambda: (prepared.x, prepared.y, prepared.x_val, prepared.y_val), session)
+        if history is not None:
+            histories[name] = history
         ident = {"experiment": finetune_experiment(job), "model": CNN_LSTM, "scenario": job.scenario,
                  "approach": name, "excluded": job.excluded, "repeat": job.repeat}
         frames.extend(_scored_frames(network, scored, data, emotions, job.fold, **ident))
