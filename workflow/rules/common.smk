@@ -15,9 +15,14 @@ from sertransfer.vocabulary import (
     AUDIT_PROTOCOL,
     AUDIT_SUMMARY,
     CACHE_INPUT,
+    CARD_NAME,
     CLAIMS_CSV,
     CLAIMS_MD,
+    CROSS_CORPUS_CSV,
     CROSS_SVM_PREDICTIONS,
+    EXPORTED,
+    EXPORT_CHOICES,
+    FIGURE,
     FINETUNE_BENCHMARK,
     FINETUNE_HISTORIES,
     FINETUNE_INTERRUPTED,
@@ -32,6 +37,8 @@ from sertransfer.vocabulary import (
     METRICS,
     METRICS_POOLED,
     METRICS_UTTERANCES,
+    MODEL_NAME,
+    ONNX_NAME,
     PRETRAIN_HISTORY,
     PRETRAIN_MODEL,
     PRETRAIN_PREDICTIONS,
@@ -40,6 +47,9 @@ from sertransfer.vocabulary import (
     SUMMARY_HTML,
     SUMMARY_RST,
     SVM_IS_PREDICTIONS,
+    TABLE_CSV,
+    TABLE_TEX,
+    TABLE_VS_PAPER,
     TT_HISTORIES,
     TT_PREDICTIONS,
     WAVEFORM_CACHE,
@@ -212,15 +222,15 @@ def statistics_settings(kind):
 
 def cross_corpus_outputs():
     """The cross-corpus matrix and its figure, when the config asks for them (transfer.cross_corpus, 2+ domains)."""
-    return ["results/tables/cross_corpus.csv", "results/figures/cross_corpus.png"] if GROUP_PREDICTIONS["cross"] else []
+    return [CROSS_CORPUS_CSV, FIGURE.format(name="cross_corpus")] if GROUP_PREDICTIONS["cross"] else []
 
 
 def figures():
     """Every figure of the configured domains and scenarios."""
     return [
-        *expand("results/figures/{name}.png", name=["table3_gains", "pretrain_curves", "uar_intervals"]),
-        *expand("results/figures/table4_{scenario}.png", scenario=config["transfer"]["scenarios"]),
-        *expand("results/figures/{kind}_{target}.png", kind=["confusion", "learning_curves"], target=DOMAINS),
+        *expand(FIGURE, name=["table3_gains", "pretrain_curves", "uar_intervals"]),
+        *expand(FIGURE.format(name="table4_{scenario}"), scenario=config["transfer"]["scenarios"]),
+        *expand(FIGURE.format(name="{kind}_{target}"), kind=["confusion", "learning_curves"], target=DOMAINS),
     ]
 
 
@@ -266,7 +276,7 @@ def report_inputs():
     """The files shown in the report: Tables 1-5 (CSV), the paper's claims checked, every figure and the audit."""
     return [
         SUMMARY_HTML,
-        *expand("results/tables/table{n}.csv", n=range(1, 6)),
+        *expand(TABLE_CSV, n=range(1, 6)),
         CLAIMS_CSV,
         *figures(),
         *cross_corpus_outputs(),
@@ -277,19 +287,19 @@ def report_inputs():
 def all_targets():
     """Targets of the all rule: features, folds, metrics, Tables 1-5, the audit, the figures and the report."""
     return [
-        *expand("results/tables/table1{suffix}", suffix=[".csv", ".tex", "_vs_paper.csv"]),
+        *expand([TABLE_CSV, TABLE_TEX, TABLE_VS_PAPER], n=1),
         *expand(WAVEFORM_CACHE, domain=DOMAINS),
         *expand(IS10_CACHE, domain=DOMAINS),
         *domain_folds(DOMAINS),
         *metrics(*GROUP_PREDICTIONS),
-        *expand("results/tables/table{n}{suffix}", n=[2, 3, 4, 5], suffix=[".csv", ".tex", "_vs_paper.csv"]),
+        *expand([TABLE_CSV, TABLE_TEX, TABLE_VS_PAPER], n=[2, 3, 4, 5]),
         CLAIMS_CSV,
         CLAIMS_MD,
         *figures(),
         *cross_corpus_outputs(),
         AUDIT_PROTOCOL,
         AUDIT_PREDICTIONS,
-        *expand("results/export/{target}/model_card.json", target=DOMAINS),
+        *expand(EXPORTED.format(target="{target}", file=CARD_NAME), target=DOMAINS),
         SUMMARY_HTML,
         REPORT_HTML,
     ]

@@ -8,9 +8,9 @@
 
 checkpoint export_choices:
     input:
-        table5="results/tables/table5.csv",
+        table5=TABLE_CSV.format(n=5),
     output:
-        "results/export/choices.json",
+        EXPORT_CHOICES,
     log:
         "logs/export/choices.log",
     conda:
@@ -30,9 +30,9 @@ rule export_model:
     input:
         unpack(export_inputs),
     output:
-        model="results/export/{target}/model.keras",
-        onnx="results/export/{target}/model.onnx",
-        card="results/export/{target}/model_card.json",
+        model=EXPORTED.format(target="{target}", file=MODEL_NAME),
+        onnx=EXPORTED.format(target="{target}", file=ONNX_NAME),
+        card=EXPORTED.format(target="{target}", file=CARD_NAME),
     log:
         "logs/export/{target}.log",
     benchmark:

@@ -14,10 +14,10 @@ TABLE3_JOBS = {t: [j for j in PLAN.finetune if j.target == t and not j.excluded 
 
 rule figure_table3_gains:
     input:
-        table="results/tables/table3.csv",
+        table=TABLE_CSV.format(n=3),
     output:
         png=report(
-            "results/figures/table3_gains.png",
+            FIGURE.format(name="table3_gains"),
             caption="../report/table3_gains.rst",
             category="Figures",
             subcategory="Table 3: gains over TT",
@@ -37,10 +37,10 @@ rule figure_table3_gains:
 
 rule figure_table4:
     input:
-        table="results/tables/table4.csv",
+        table=TABLE_CSV.format(n=4),
     output:
         png=report(
-            "results/figures/table4_{scenario}.png",
+            FIGURE.format(name="table4_{scenario}"),
             caption="../report/table4_heatmap.rst",
             category="Figures",
             subcategory="Table 4: domain ablation",
@@ -65,7 +65,7 @@ rule figure_uar_intervals:
         unpack(lambda w: metrics_inputs("tt", "transfer", "svm_is", "asvm")),
     output:
         png=report(
-            "results/figures/uar_intervals.png",
+            FIGURE.format(name="uar_intervals"),
             caption="../report/uar_intervals.rst",
             category="Figures",
             subcategory="UAR with confidence intervals",
@@ -94,7 +94,7 @@ rule figure_confusion:
         predictions=lambda w: unique(finetune_dir("predictions", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
-            "results/figures/confusion_{target}.png",
+            FIGURE.format(name="confusion_{target}"),
             caption="../report/confusion.rst",
             category="Figures",
             subcategory="Confusion matrices",
@@ -127,7 +127,7 @@ rule figure_learning_curves:
         finetune=lambda w: unique(finetune_dir("histories", j.pretrain.set_id) for j in TABLE3_JOBS[w.target]),
     output:
         png=report(
-            "results/figures/learning_curves_{target}.png",
+            FIGURE.format(name="learning_curves_{target}"),
             caption="../report/learning_curves.rst",
             category="Figures",
             subcategory="Learning curves",
@@ -155,7 +155,7 @@ rule figure_pretrain_curves:
         histories=[PRETRAIN_HISTORY.format(pretrain_set=j.set_id) for j in PLAN.pretrain],
     output:
         png=report(
-            "results/figures/pretrain_curves.png",
+            FIGURE.format(name="pretrain_curves"),
             caption="../report/pretrain_curves.rst",
             category="Figures",
             subcategory="Learning curves",
@@ -177,8 +177,8 @@ rule figure_pretrain_curves:
 
 rule summary:
     input:
-        tables=expand("results/tables/table{n}{suffix}", n=[2, 3, 5], suffix=[".csv", "_vs_paper.csv"]),
-        table1="results/tables/table1.csv",
+        tables=expand([TABLE_CSV, TABLE_VS_PAPER], n=[2, 3, 5]),
+        table1=TABLE_CSV.format(n=1),
         claims=CLAIMS_CSV,
         audit=[AUDIT_SUMMARY, AUDIT_PREDICTIONS],
     output:
@@ -220,10 +220,10 @@ rule report:
 
 rule figure_cross_corpus:
     input:
-        table="results/tables/cross_corpus.csv",
+        table=CROSS_CORPUS_CSV,
     output:
         png=report(
-            "results/figures/cross_corpus.png",
+            FIGURE.format(name="cross_corpus"),
             caption="../report/cross_corpus_heatmap.rst",
             category="Figures",
         ),

@@ -8,9 +8,9 @@ rule table1:
         folds_reports=expand(FOLDS_REPORT, domain=DOMAINS),
         paper=paper_reported("table1"),
     output:
-        csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
-        tex="results/tables/table1.tex",
-        vs_paper="results/tables/table1_vs_paper.csv",
+        csv=report(TABLE_CSV.format(n=1), caption="../report/table1.rst", category="Tables"),
+        tex=TABLE_TEX.format(n=1),
+        vs_paper=TABLE_VS_PAPER.format(n=1),
     log:
         "logs/tables/table1.log",
     conda:
@@ -31,9 +31,9 @@ rule table2:
         unpack(lambda w: metrics_inputs("pooled", "svm_is")),
         paper=paper_reported("table2"),
     output:
-        csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
-        tex="results/tables/table2.tex",
-        vs_paper="results/tables/table2_vs_paper.csv",
+        csv=report(TABLE_CSV.format(n=2), caption="../report/table2.rst", category="Tables"),
+        tex=TABLE_TEX.format(n=2),
+        vs_paper=TABLE_VS_PAPER.format(n=2),
     log:
         "logs/tables/table2.log",
     conda:
@@ -55,9 +55,9 @@ rule table3:
         unpack(lambda w: metrics_inputs("tt", "transfer")),
         paper=paper_reported("table3"),
     output:
-        csv=report("results/tables/table3.csv", caption="../report/table3.rst", category="Tables"),
-        tex="results/tables/table3.tex",
-        vs_paper="results/tables/table3_vs_paper.csv",
+        csv=report(TABLE_CSV.format(n=3), caption="../report/table3.rst", category="Tables"),
+        tex=TABLE_TEX.format(n=3),
+        vs_paper=TABLE_VS_PAPER.format(n=3),
     log:
         "logs/tables/table3.log",
     conda:
@@ -80,9 +80,9 @@ rule table4:
         unpack(lambda w: metrics_inputs("transfer", "ablation")),
         paper=paper_reported("table4"),
     output:
-        csv=report("results/tables/table4.csv", caption="../report/table4.rst", category="Tables"),
-        tex="results/tables/table4.tex",
-        vs_paper="results/tables/table4_vs_paper.csv",
+        csv=report(TABLE_CSV.format(n=4), caption="../report/table4.rst", category="Tables"),
+        tex=TABLE_TEX.format(n=4),
+        vs_paper=TABLE_VS_PAPER.format(n=4),
     log:
         "logs/tables/table4.log",
     conda:
@@ -106,9 +106,9 @@ rule table5:
         unpack(lambda w: metrics_inputs("asvm", "transfer", "ablation")),
         paper=paper_reported("table5"),
     output:
-        csv=report("results/tables/table5.csv", caption="../report/table5.rst", category="Tables"),
-        tex="results/tables/table5.tex",
-        vs_paper="results/tables/table5_vs_paper.csv",
+        csv=report(TABLE_CSV.format(n=5), caption="../report/table5.rst", category="Tables"),
+        tex=TABLE_TEX.format(n=5),
+        vs_paper=TABLE_VS_PAPER.format(n=5),
     log:
         "logs/tables/table5.log",
     conda:
@@ -129,7 +129,7 @@ rule table5:
 
 rule claims:
     input:
-        **{f"table{n}": f"results/tables/table{n}.csv" for n in (2, 3, 4, 5)},
+        **{f"table{n}": TABLE_CSV.format(n=n) for n in (2, 3, 4, 5)},
         paper=[paper_reported(f"table{n}") for n in (2, 3, 4, 5)],
     output:
         csv=report(CLAIMS_CSV, caption="../report/claims.rst", category="Tables"),
@@ -153,7 +153,7 @@ rule table_cross:
         unpack(lambda w: metrics_inputs("cross")),
         folds=domain_folds(DOMAINS),
     output:
-        csv=report("results/tables/cross_corpus.csv", caption="../report/cross_corpus.rst", category="Tables"),
+        csv=report(CROSS_CORPUS_CSV, caption="../report/cross_corpus.rst", category="Tables"),
     log:
         "logs/tables/cross_corpus.log",
     conda:

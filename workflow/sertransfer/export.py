@@ -26,19 +26,17 @@ import numpy as np
 
 from sertransfer import atomic
 from sertransfer.fingerprint import code_version, config_digest
-from sertransfer.jobs import JobData, new_network, prepare
+from sertransfer.jobs import JobData, fine_tune, new_network, prepare
 from sertransfer.network import plain_copy
 from sertransfer.plan import PretrainJob
 from sertransfer.seeds import derived_seed
 from sertransfer.sets import all_ids, domain_validation_ids
 from sertransfer.settings import TrainingSettings
-from sertransfer.training import configure_runtime, fit
-from sertransfer.transfer import start_approach
-from sertransfer.vocabulary import CNN_LSTM, S2
+from sertransfer.training import fit
+from sertransfer.vocabulary import CARD_NAME, CNN_LSTM, MODEL_NAME, ONNX_NAME, S2
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME, ONNX_NAME, CARD_NAME = "model.keras", "model.onnx", "model_card.json"
 #: The ingest checks a file must pass before the model hears it (`ingest.*`), copied onto the card's `input`.
 INGEST_CHECKS = ("min_duration_s", "silence_peak")
 #: What the card says each model file needs. Both take windows (n, length, 1) of float32 standardized
@@ -78,14 +76,11 @@ def train_deployable(target: str, chosen: Mapping, domains: list[str], pretrain:
     seen = {"pretraining_domains": list(job.domains), "pretraining_utterances": len(prepared.x),
             "finetuning_utterances": 0, "validation_utterances": len(validation_ids)}
     seed = derived_seed(finetune.seed, "export", target, chosen["approach"])
-    configure_runtime(seed, threads)
-    start = start_approach(network, finetune.approaches[chosen["approach"]], finetune.model, seed,
-                           finetune.run_eagerly)
-    if start is not None:
-        x, y = data.arrays(fit_ids, finetune.emotions)
-        x_val, y_val = data.arrays(validation_ids, finetune.emotions)
-        fit(start.network, x, y, x_val, y_val, finetune.training, seed, gradient_mask=start.gradient_mask)
-        network, seen["finetuning_utterances"] = start.network, len(fit_ids)
+    network, history = fine_tune(network, finetune.approaches[chosen["approach"]], finetune, seed, threads,
+                                 lambda: (*data.arrays(fit_ids, finetune.emotions),
+                                          *data.arrays(validation_ids, finetune.emotions)))
+    if history is not None:
+        seen["finetuning_utterances"] = len(fit_ids)
     return network, seen
 
 

@@ -193,7 +193,7 @@ def table3_block(files: RunFiles, link: Linker, alpha: float, full: bool) -> str
                f"TT, p &le; {alpha:g} (p-values in table3.csv).</p>")
     return (f"<h2>Table 3: does transfer help? Gain over target-only training "
             f"({_table_link(link, 'table3')}, "
-            f"{link('results/figures/table3_gains.png', 'heat map')})</h2>{summary}"
+            f"{link(vocabulary.FIGURE.format(name='table3_gains'), 'heat map')})</h2>{summary}"
             + (table3_cells(cells, reported, names, domains, columns, alpha) if full else ""))
 
 

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from sertransfer.audio import AudioError, audio_problem, read_any_audio
-from sertransfer.export import CARD_NAME, INGEST_CHECKS, MODEL_NAME, ONNX_NAME
+from sertransfer.export import INGEST_CHECKS
 from sertransfer.features.waveform import NATIVE_RATE, fit_length, utterance_signal
 from sertransfer.predictions import probability_column
+from sertransfer.vocabulary import CARD_NAME, MODEL_NAME, ONNX_NAME
 
 #: What the card's `input` must say: how to make the windows and which files to refuse.
 CARD_INPUT = ("sample_rate", "length", "crop", "pad", "standardize", *INGEST_CHECKS)

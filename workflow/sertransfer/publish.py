@@ -21,16 +21,26 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text
-from .vocabulary import AUDIT_SUMMARY, FIGURES_DIR, TABLES_DIR
+from .vocabulary import (
+    AUDIT_SUMMARY,
+    CLAIMS_CSV,
+    CLAIMS_MD,
+    CROSS_CORPUS_CSV,
+    FIGURES_DIR,
+    TABLE_CSV_NAME,
+    TABLE_TEX_NAME,
+    TABLE_VS_PAPER_NAME,
+    TABLES_DIR,
+)
 
 PROVENANCE = "provenance.json"
 #: Published name of the audit summary (the run's own name, `summary.csv`, says too little beside the tables).
 AUDIT_SUMMARY_NAME = "audit_summary.csv"
 #: Per table: the files that must be there (the rest of a table's files are copied when present).
-TABLE_REQUIRED = ("table{n}.csv", "table{n}.tex")
-TABLE_OPTIONAL = ("table{n}_vs_paper.csv",)
+TABLE_REQUIRED = (TABLE_CSV_NAME, TABLE_TEX_NAME)
+TABLE_OPTIONAL = (TABLE_VS_PAPER_NAME,)
 #: Files of the tables directory that are not numbered tables, copied when present.
-OTHER_TABLES = ("claims.csv", "claims.md", "cross_corpus.csv")
+OTHER_TABLES = tuple(Path(path).name for path in (CLAIMS_CSV, CLAIMS_MD, CROSS_CORPUS_CSV))
 
 
 class PublishError(RuntimeError):

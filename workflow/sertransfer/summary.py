@@ -6,13 +6,22 @@ from pathlib import Path
 
 from sertransfer.tables.columns import TABLE2_COLUMNS, read_table_csv
 from sertransfer.tables.latex import paper_number
-from sertransfer.vocabulary import AUDIT_PROTOCOL, FIGURES_DIR, REPORT_HTML, SUMMARY_HTML, TABLES_DIR
+from sertransfer.vocabulary import (
+    AUDIT_PROTOCOL,
+    EXPORT_DIR,
+    FIGURES_DIR,
+    METRICS_DIR,
+    REPORT_HTML,
+    SUMMARY_HTML,
+    TABLE_CSV,
+    TABLES_DIR,
+)
 
 #: The outputs a finished run points to, in the order it lists them.
 OUTPUTS = (("What the run found (open this first)", SUMMARY_HTML),
            ("Tables 1-5 (CSV, LaTeX, vs the paper)", TABLES_DIR), ("Figures", FIGURES_DIR),
            ("Report", REPORT_HTML), ("Protocol audit", AUDIT_PROTOCOL),
-           ("Exported models (sertransfer predict)", "results/export"), ("Metrics", "results/metrics"))
+           ("Exported models (sertransfer predict)", EXPORT_DIR), ("Metrics", METRICS_DIR))
 
 
 def table2_text(path: Path) -> str:
@@ -26,7 +35,7 @@ def table2_text(path: Path) -> str:
 
 def finished_run_summary(workdir: Path) -> str:
     """The lines printed at the end of a successful run (empty when the run did not make Table 2)."""
-    table2 = workdir / TABLES_DIR / "table2.csv"
+    table2 = workdir / TABLE_CSV.format(n=2)
     if not table2.is_file():
         return ""
     lines = ["", "Finished. Outputs:"]

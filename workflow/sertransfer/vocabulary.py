@@ -53,9 +53,10 @@ FOLDS_REPORT = "data/folds/{domain}.report.json"
 PRETRAIN_MODEL = "results/models/pretrain/{pretrain_set}.keras"
 PRETRAIN_HISTORY = "results/histories/pretrain/{pretrain_set}.json"
 #: An experiment group's metrics: per fold, pooled over folds, and every held-out prediction.
-METRICS = "results/metrics/{group}.csv"
-METRICS_POOLED = "results/metrics/{group}_pooled.csv"
-METRICS_UTTERANCES = "results/metrics/{group}_utterances.parquet"
+METRICS_DIR = "results/metrics"
+METRICS = METRICS_DIR + "/{group}.csv"
+METRICS_POOLED = METRICS_DIR + "/{group}_pooled.csv"
+METRICS_UTTERANCES = METRICS_DIR + "/{group}_utterances.parquet"
 
 #: Where each kind of training job writes its predictions (Snakemake wildcards in braces).
 PRETRAIN_PREDICTIONS = "results/predictions/pretrain/{pretrain_set}.parquet"
@@ -82,9 +83,20 @@ CORPUS_FORMATS: tuple[str, ...] = CORPUS_LAYOUTS + DESCRIBED_FORMATS
 
 #: What a run is read through: its tables, protocol audit, landing page, report and per-job benchmark files.
 TABLES_DIR = "results/tables"
+#: Table n (1-5) as tidy CSV (rule table<n>), in the paper's LaTeX layout, and each cell beside the paper's number.
+TABLE_CSV_NAME, TABLE_TEX_NAME, TABLE_VS_PAPER_NAME = "table{n}.csv", "table{n}.tex", "table{n}_vs_paper.csv"
+TABLE_CSV, TABLE_TEX, TABLE_VS_PAPER = (f"{TABLES_DIR}/{name}" for name in (TABLE_CSV_NAME, TABLE_TEX_NAME,
+                                                                            TABLE_VS_PAPER_NAME))
+CROSS_CORPUS_CSV = TABLES_DIR + "/cross_corpus.csv"      # trained on one domain, tested on another
+CLAIMS_CSV = TABLES_DIR + "/claims.csv"   # the paper's claims checked on the run (tables.claims)
+CLAIMS_MD = TABLES_DIR + "/claims.md"
 FIGURES_DIR = "results/figures"
-CLAIMS_CSV = "results/tables/claims.csv"   # the paper's claims checked on the run (tables.claims)
-CLAIMS_MD = "results/tables/claims.md"
+FIGURE = FIGURES_DIR + "/{name}.png"      # table3_gains, table4_<scenario>, confusion_<target>, ... (rules figure_*)
+EXPORT_DIR = "results/export"
+EXPORT_CHOICES = EXPORT_DIR + "/choices.json"            # each target's configuration, chosen on Table 5
+#: An exported model's files, in `EXPORTED`'s folder of its target: Keras, ONNX, and the card beside them.
+MODEL_NAME, ONNX_NAME, CARD_NAME = "model.keras", "model.onnx", "model_card.json"
+EXPORTED = EXPORT_DIR + "/{target}/{file}"
 AUDIT_PROTOCOL = "results/audit/protocol.csv"
 AUDIT_SUMMARY = "results/audit/summary.csv"
 AUDIT_PREDICTIONS = "results/audit/predictions.csv"

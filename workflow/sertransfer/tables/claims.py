@@ -30,7 +30,7 @@ from sertransfer.tables.paper import MARKERS, read_reported, reported_marker, to
 from sertransfer.tables.table3 import SUMMARY_ROWS
 from sertransfer.tables.table4 import HIGHER, LOWER
 from sertransfer.tables.table5 import NESTED
-from sertransfer.vocabulary import S1, S2
+from sertransfer.vocabulary import S1, S2, TABLE_CSV_NAME
 
 #: The claims, in the paper's order: key -> what the paper says.
 CLAIMS = {
@@ -70,10 +70,8 @@ class RunTables:
     @classmethod
     def read_dir(cls, tables_dir: str | Path, paper_dir: str | Path) -> RunTables:
         """A directory's `table{2,3,4,5}.csv` (Table 4 when there) and the paper's tables."""
-        tables_dir = Path(tables_dir)
-        table4 = tables_dir / "table4.csv"
-        return cls.read(tables_dir / "table2.csv", tables_dir / "table3.csv", table4 if table4.is_file() else None,
-                        tables_dir / "table5.csv", paper_dir)
+        table2, table3, table4, table5 = (Path(tables_dir) / TABLE_CSV_NAME.format(n=n) for n in (2, 3, 4, 5))
+        return cls.read(table2, table3, table4 if table4.is_file() else None, table5, paper_dir)
 
 
 def _claim(key: str, paper: str, run: str, verdict: str) -> dict:
