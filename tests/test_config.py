@@ -106,6 +106,10 @@ def test_cross_key_rules():
     del config["corpora"]["rml"]
     with pytest.raises(ConfigError, match=r"'corpora' has no entry for them"):
         validate_config(config)
+    config = base_config()
+    config.setdefault("tables", {})["table4_tex_approaches"] = ["A2", "A9"]
+    with pytest.raises(ConfigError, match=r"'tables.table4_tex_approaches' names \['A9'\]"):
+        validate_config(config)
 
 
 def test_schema_format_enum_is_the_vocabularys_corpus_formats():

@@ -136,7 +136,9 @@ def test_table4_markers_against_the_all_row(tmp_path):
     assert cells.loc[("emodb", "afew", "S1-A2"), "best"]
     assert set(table["marker"]) <= {"↑", "•", ""}
     assert r"\textbf{.620}$^{\uparrow}$" in tex and r".420$^{\bullet}$" in tex
-    assert "A6" not in tex and "downarrow" not in tex.split(r"\begin{tabular}")[1]
+    header = next(line for line in tex.splitlines() if "Target & Source" in line)
+    assert "A6" not in header and "downarrow" not in tex.split(r"\begin{tabular}")[1]
+    assert "A5, A6, A7 and A8 are not printed" in tex
 
 
 def test_table_csvs_read_back_text_as_text_numbers_as_numbers_flags_as_booleans(tmp_path):
@@ -330,6 +332,27 @@ def test_comparisons_carry_test_p_value_and_bootstrap_intervals(tmp_path):
                          Statistics(resamples=200))
     assert set(plain.loc[plain["excluded"] != "", "test"]) == {"paired_t"}
     assert not re.search(r"\.\d{3} \[", out[1].read_text())  # the paper's layout by default
+
+
+def test_table4_latex_prints_the_configured_approaches_and_the_csv_holds_all(tmp_path):
+    metrics = make_metrics(THREE_DOMAINS, ["S1"], ["A1", "A2", "A3", "A4", "A5"])
+    paths = []
+    for experiment, group in metrics.groupby("experiment"):
+        paths.append(tmp_path / f"{experiment}.csv")
+        group.to_csv(paths[-1], index=False)
+    out = [tmp_path / f"t4{suffix}" for suffix in (".csv", ".tex", "_vs.csv")]
+
+    def printed(tex_approaches: list[str]) -> tuple[set[str], set[str]]:
+        """(approaches in the LaTeX header, approaches marked in_tex in the CSV) with `tex_approaches`."""
+        table = write_table4(paths, PAPER_DIR / "table4.csv", THREE_DOMAINS, ["S1"], ["A1", "A2", "A3", "A4", "A5"],
+                             True, *out, Statistics(alpha=ALPHA), tex_approaches)
+        assert set(table["approach"]) == {"A1", "A2", "A3", "A4", "A5"}
+        header = next(line for line in out[1].read_text().splitlines() if "Target & Source" in line)
+        return set(re.findall(r"A\d", header)), set(table.loc[table["in_tex"], "approach"])
+
+    assert printed(["A1", "A2", "A3", "A4"]) == ({"A1", "A2", "A3", "A4"},) * 2     # the paper's columns
+    assert printed(["A2", "A5"]) == ({"A2", "A5"},) * 2
+    assert printed(["A7"]) == ({"A1", "A2", "A3", "A4", "A5"},) * 2                  # none computed: all
 
 
 def test_table5_and_table3_compare_with_their_references(tmp_path):

@@ -94,6 +94,7 @@ rule table4:
         domains=DATASET_NAMES,
         scenarios=config["transfer"]["scenarios"],
         approaches=TABLE4_APPROACHES,
+        tex_approaches=config["tables"]["table4_tex_approaches"],
         ablation=config["transfer"]["ablation"],
         statistics=statistics_settings("markers"),
         code=code_fingerprint("sertransfer.tables.table4"),

@@ -14,5 +14,6 @@ with logged(snakemake.log[0]) as log:
     metrics = MetricsFiles(snakemake.input.metrics, snakemake.input.pooled, snakemake.input.utterances)
     table = write_table4(metrics, snakemake.input.paper, snakemake.params.domains, snakemake.params.scenarios,
                          snakemake.params.approaches, snakemake.params.ablation, snakemake.output.csv,
-                         snakemake.output.tex, snakemake.output.vs_paper, Statistics(**snakemake.params.statistics))
+                         snakemake.output.tex, snakemake.output.vs_paper, Statistics(**snakemake.params.statistics),
+                         snakemake.params.tex_approaches)
     log.info("Table 4: %d cells, %d marked", len(table), int((table["marker"] != "").sum()))

@@ -44,7 +44,8 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         raise ConfigError(f"invalid configuration: config keys 'training.validation_fraction' + "
                           f"'training.selection_fraction' = {held_out:g} leave nothing to fit; keep their sum below 1")
     for key, chosen in (("transfer.ablation_approaches", config["transfer"]["ablation_approaches"]),
-                        ("repeats.approaches", config["repeats"]["approaches"])):
+                        ("repeats.approaches", config["repeats"]["approaches"]),
+                        ("tables.table4_tex_approaches", config["tables"]["table4_tex_approaches"])):
         unknown = sorted(set(chosen or ()) - set(config["transfer"]["approaches"]))
         if unknown:
             raise ConfigError(f"invalid configuration: config key '{key}' names {unknown}, which "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sertransfer.defaults import default
 from sertransfer.statistics import adjust
 from sertransfer.tables.evidence import PAPER_STATISTICS, Evidence, MetricsFiles, Statistics, uar_text
 from sertransfer.tables.latex import booktabs, escape, scenario_header
@@ -34,9 +35,6 @@ from sertransfer.tables.uars import (
     write_outputs,
 )
 
-#: Approaches printed in the .tex, as in the paper ("We omitted UAR numbers for A5 to A8"); the CSV has all
-#: (all are printed when none of these is configured).
-TEX_APPROACHES = ("A1", "A2", "A3", "A4")
 HIGHER, LOWER = "↑", "•"
 LATEX_MARKERS = {HIGHER: r"$^{\uparrow}$", LOWER: r"$^{\bullet}$", "": ""}
 
@@ -62,10 +60,15 @@ def marker(statistic: float, p_value: float, alpha: float) -> str:
 
 
 def build_table4(evidence: Evidence, domains: Domains, scenarios: Sequence[str], approaches: Sequence[str],
-                 ablation: bool, statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
-    """Tidy Table 4: one row per (target, source, scenario, approach): fold UARs, comparison with All, marker."""
+                 ablation: bool, statistics: Statistics = PAPER_STATISTICS,
+                 tex_approaches: Sequence[str] = default("tables.table4_tex_approaches")) -> pd.DataFrame:
+    """Tidy Table 4: one row per (target, source, scenario, approach): fold UARs, comparison with All, marker.
+
+    `in_tex` marks the rows the LaTeX prints: those of `tex_approaches` (every approach when none of them is
+    computed); the CSV holds all.
+    """
     targets, names = ordered_domains(domains), dataset_names(domains)
-    tex_approaches = [approach for approach in approaches if approach in TEX_APPROACHES] or list(approaches)
+    tex_approaches = [approach for approach in approaches if approach in tex_approaches] or list(approaches)
     blocks = {t: table4_configurations(t, domains, scenarios, approaches, ablation) for t in targets}
     cells = evidence.collect([(config, t, TEST) for t in targets for config in blocks[t]], "Table 4")
     nothing = {"test": "", "statistic": float("nan"), "p_value": float("nan"), "difference": float("nan"),
@@ -96,7 +99,7 @@ def build_table4(evidence: Evidence, domains: Domains, scenarios: Sequence[str],
 
 
 def render_table4_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATISTICS) -> str:
-    """The paper's Table 4 layout: Target, Source, then A1-A4 UARs of each scenario with markers."""
+    """The paper's Table 4 layout: Target, Source, then the UARs of each scenario's printed approaches with markers."""
     shown = table[table["in_tex"]]
     header, scenarios, approaches = scenario_header(shown, "UAR numbers", "Source")
     width = sum(len(names) for names in approaches.values())
@@ -114,12 +117,16 @@ def render_table4_tex(table: pd.DataFrame, statistics: Statistics = PAPER_STATIS
                     row.append((rf"\textbf{{{number}}}" if cell["best"] else number) + LATEX_MARKERS[cell["marker"]])
             rows.append(row)
         block_ends.append(len(rows) - 1)
+    omitted = [a for a in dict.fromkeys(table["approach"]) if a not in set(shown["approach"])]
+    omitted_text = (f"{', '.join(omitted[:-1]) + ' and ' if len(omitted) > 1 else ''}{omitted[-1]} "
+                    f"{'are' if len(omitted) > 1 else 'is'} not printed, as the paper omits A5 to A8 (every approach "
+                    "is in the CSV). " if omitted else "")
     caption = ("Domain ablation analysis: UAR after excluding a source domain from the pre-training (All: no "
                "domain excluded). Symbol $^{\\uparrow}$ indicates that UAR has raised significantly and "
                "$^{\\bullet}$ that it has dropped significantly against the All row ("
                f"{statistics.describe()}); the paper also prints an undefined $^{{\\downarrow}}$, never printed here. "
-               "A5 to A8 are omitted as in the paper (they are in the CSV). Highest UAR numbers for each target and "
-               "feature transference approach are highlighted in bold."
+               f"{omitted_text}Highest UAR numbers for each target and feature transference approach are "
+               "highlighted in bold."
                + (" In brackets: the bootstrap confidence interval of UAR over utterances." if statistics.show_ci
                   else ""))
     comment = f"markers: {statistics.describe(latex=False)}; statistics and CIs of every cell in table4.csv"
@@ -141,10 +148,10 @@ def compare_table4(table: pd.DataFrame, paper_path: str | Path) -> pd.DataFrame:
 
 def write_table4(metrics: MetricsFiles | MetricsPaths, paper_path: str | Path, domains: Domains,
                  scenarios: Sequence[str], approaches: Sequence[str], ablation: bool, csv_path: str | Path,
-                 tex_path: str | Path, comparison_path: str | Path,
-                 statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
+                 tex_path: str | Path, comparison_path: str | Path, statistics: Statistics = PAPER_STATISTICS,
+                 tex_approaches: Sequence[str] = default("tables.table4_tex_approaches")) -> pd.DataFrame:
     """Build Table 4 from the metrics files and write its CSV, LaTeX and comparison files."""
-    table = build_table4(Evidence(metrics), domains, scenarios, approaches, ablation, statistics)
+    table = build_table4(Evidence(metrics), domains, scenarios, approaches, ablation, statistics, tex_approaches)
     write_outputs(table, render_table4_tex(table, statistics), compare_table4(table, paper_path), csv_path,
                   tex_path, comparison_path)
     return table
