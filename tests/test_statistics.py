@@ -21,6 +21,7 @@ from sertransfer.statistics import (
     paired_bootstrap_difference,
     paired_t,
     scores,
+    seed_mean_uar,
 )
 
 LABELS = ["anger", "fear", "sadness"]
@@ -180,6 +181,64 @@ def test_interval_with_folds_is_of_the_mean_of_fold_uars_the_tables_print():
     by_fold = [scores(true[i:j], pred[i:j], LABELS).uar - scores(true[i:j], bad[i:j], LABELS).uar
                for i, j in ((0, 45), (45, 345))]
     assert difference == pytest.approx(np.mean(by_fold)) and d_low <= difference <= d_high
+
+
+def test_intervals_with_seed_repeats_are_of_the_mean_over_seeds_the_tables_print():
+    """Three seeds that disagree: the tables print the mean over seeds of the fold-mean UAR, so its interval, and
+    that of a difference, must be of that mean, not of the first seed (which alone misses it here)."""
+    rng = np.random.default_rng(11)
+    good = {"anger": 0.95, "fear": 0.9, "sadness": 0.95}
+    poor = {"anger": 0.45, "fear": 0.4, "sadness": 0.5}
+    true, first = simulated_classifier(rng, 240, good)
+    seeds = [first] + [[label if rng.random() < 0.45 else rng.choice(LABELS) for label in true] for _ in range(2)]
+    folds = np.repeat([0, 1, 2, 3], 60)
+    per_seed = [float(fold_mean_uar(class_codes(true, LABELS), class_codes(s, LABELS), folds, 3)) for s in seeds]
+    printed = float(np.mean(per_seed))
+    assert seed_mean_uar(true, seeds, LABELS, folds) == pytest.approx(printed)
+    low, high = bootstrap_uar_interval(true, seeds, LABELS, resamples=400, confidence=0.95, seed=3, folds=folds)
+    assert low <= printed <= high
+    first_low, _ = bootstrap_uar_interval(true, first, LABELS, resamples=400, confidence=0.95, seed=3, folds=folds)
+    assert first_low > printed                                  # the first seed's interval, as printed before
+    # one seed given as a 2-D row is the flat case, bit for bit
+    assert bootstrap_uar_interval(true, [first], LABELS, resamples=200, confidence=0.95, seed=5, folds=folds) == \
+        bootstrap_uar_interval(true, first, LABELS, resamples=200, confidence=0.95, seed=5, folds=folds)
+    reference = simulated_classifier(rng, 240, poor)[1]
+    difference, d_low, d_high = paired_bootstrap_difference(true, seeds, reference, LABELS, resamples=400,
+                                                            confidence=0.95, seed=4, folds=folds)
+    reference_uar = float(fold_mean_uar(class_codes(true, LABELS), class_codes(reference, LABELS), folds, 3))
+    assert difference == pytest.approx(printed - reference_uar) and d_low <= difference <= d_high
+    # a repeat missing for some folds (a nested choice mixing configurations with 3 and 1 seeds): each fold
+    # averages the repeats it has
+    partial = [list(first)] + [[p if fold >= 2 else None for p, fold in zip(s, folds)] for s in seeds[1:]]
+    by_fold = [np.mean([scores(true[i:i + 60], s[i:i + 60], LABELS).uar for s in (seeds if i >= 120 else [first])])
+               for i in (0, 60, 120, 180)]
+    assert seed_mean_uar(true, partial, LABELS, folds) == pytest.approx(np.mean(by_fold))
+    low, high = bootstrap_uar_interval(true, partial, LABELS, resamples=300, confidence=0.95, seed=6, folds=folds)
+    assert low <= np.mean(by_fold) <= high
+
+
+def test_pooled_metrics_interval_covers_the_seed_mean(tmp_path):
+    """collect_metrics writes each (configuration, repeat) row; with repeats they share the seed mean's interval."""
+    import pandas as pd
+
+    from sertransfer.metrics import pooled_metrics
+
+    rng = np.random.default_rng(12)
+    true, first = simulated_classifier(rng, 120, {"anger": 0.95, "fear": 0.95, "sadness": 0.95})
+    second = [label if rng.random() < 0.4 else rng.choice(LABELS) for label in true]
+    rows = pd.concat([pd.DataFrame({"experiment": "tt", "model": "cnn_lstm", "scenario": "", "approach": "TT",
+                                    "excluded": "", "domain": "d", "split": "test", "fold": np.repeat([0, 1], 60),
+                                    "repeat": repeat, "utterance_id": [f"d/u{i}" for i in range(120)],
+                                    "true": true, "pred": pred})
+                      for repeat, pred in enumerate((first, second))], ignore_index=True)
+    pooled = pooled_metrics(rows, {"d": LABELS}, resamples=300, confidence=0.95, seed=0)
+    assert pooled["repeat"].tolist() == [0, 1]
+    assert pooled["uar_ci_low"].nunique() == 1 and pooled["uar_ci_high"].nunique() == 1
+    printed = pooled["fold_mean_uar"].mean()
+    assert pooled["uar_ci_low"].iloc[0] <= printed <= pooled["uar_ci_high"].iloc[0]
+    # neither seed's own interval: it lies between the two seeds' numbers
+    assert pooled["fold_mean_uar"].iloc[1] < pooled["uar_ci_low"].iloc[0] < pooled["uar_ci_high"].iloc[0] \
+        < pooled["fold_mean_uar"].iloc[0]
 
 
 def test_metrics_tables_from_predictions(tmp_path):

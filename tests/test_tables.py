@@ -262,10 +262,11 @@ def simulated_predictions(domain: str, folds: int, per_fold: int, skill: float, 
 
 
 def simulated_metrics_files(tmp_path: Path, domains: list[str], approaches: list[str], folds: int = 3,
-                            per_fold: int = 12) -> MetricsFiles:
+                            per_fold: int = 12, repeats: int = 1) -> MetricsFiles:
     """TT, transfer, ablation, SVM-IS and A-SVM on simulated utterances, through collect_metrics' functions.
 
-    Leaving out the first domain makes every other target's ablated models much worse (by design).
+    Leaving out the first domain makes every other target's ablated models much worse (by design). With
+    `repeats` > 1, TT and transfer have further seeds, each much worse than the first.
     """
     from sertransfer.metrics import evaluated_predictions, fold_metrics, pooled_metrics
 
@@ -274,6 +275,9 @@ def simulated_metrics_files(tmp_path: Path, domains: list[str], approaches: list
     for domain in domains:
         frames += simulated_predictions(domain, folds, per_fold, 0.4, rng, experiment="tt", model="cnn_lstm",
                                         approach="TT")
+        for repeat in range(1, repeats):
+            frames += simulated_predictions(domain, folds, per_fold, 0.0, rng, experiment="tt", model="cnn_lstm",
+                                            approach="TT", repeat=repeat)
         frames += simulated_predictions(domain, folds, per_fold, 0.3, rng, experiment="svm_is", model="svm_is")
         frames += simulated_predictions(domain, folds, per_fold, 0.3, rng, experiment="asvm", model="asvm")
         for scenario in ("S1", "S2"):
@@ -281,6 +285,10 @@ def simulated_metrics_files(tmp_path: Path, domains: list[str], approaches: list
                 frames += simulated_predictions(domain, folds, per_fold, 0.5 + 0.3 * index, rng,
                                                 experiment="transfer", model="cnn_lstm", scenario=scenario,
                                                 approach=approach)
+                for repeat in range(1, repeats):
+                    frames += simulated_predictions(domain, folds, per_fold, 0.1 * index, rng, experiment="transfer",
+                                                    model="cnn_lstm", scenario=scenario, approach=approach,
+                                                    repeat=repeat)
                 for source in (d for d in domains if d != domain):
                     skill = 0.5 + 0.3 * index - (0.45 if source == domains[0] else 0.0)
                     frames += simulated_predictions(domain, folds, per_fold, skill, rng, experiment="ablation",
@@ -368,6 +376,27 @@ def test_table5_and_table3_compare_with_their_references(tmp_path):
     table5 = write_table5(files, PAPER_DIR / "table5.csv", domains, ["S1", "S2"], approaches, True, *out, settings)
     chosen = table5[table5["selection"] != ""]
     assert chosen["p_value"].notna().all() and chosen["difference_ci_low"].notna().all()
+
+
+def test_intervals_of_seed_repeated_cells_are_of_the_printed_seed_mean(tmp_path):
+    """The first seed is far better than the others: a table prints the mean over seeds, and its intervals (the
+    cell's, the difference's, the nested choice's) must be of that mean (the first seed's missed it)."""
+    domains, approaches = ["emodb", "rml", "afew"], ["A1", "A2"]
+    files = simulated_metrics_files(tmp_path, domains, approaches, folds=3, per_fold=30, repeats=3)
+    out = [tmp_path / f"t{suffix}" for suffix in (".csv", ".tex", "_vs.csv")]
+    settings = Statistics(resamples=300)
+    table3 = write_table3(files, PAPER_DIR / "table3.csv", domains, ["S1", "S2"], approaches, *out, settings)
+    cells = table3[~table3["domain"].isin(["average", "std"])]
+    assert (cells["n_seeds"] == 3).all()
+    assert (cells["uar_ci_low"] <= cells["uar"]).all() and (cells["uar"] <= cells["uar_ci_high"]).all()
+    compared = cells.dropna(subset=["difference"])
+    assert len(compared) == 12
+    assert (compared["difference_ci_low"] <= compared["difference"]).all()
+    assert (compared["difference"] <= compared["difference_ci_high"]).all()
+    table5 = write_table5(files, PAPER_DIR / "table5.csv", domains, ["S1", "S2"], approaches, True, *out, settings)
+    nested = table5[table5["selection"] == "nested"]
+    assert len(nested) == 3 and (nested["uar_ci_low"] <= nested["uar"]).all()
+    assert (nested["uar"] <= nested["uar_ci_high"]).all()
 
 
 def test_a_finished_run_prints_where_its_outputs_are_and_table2(tmp_path):

@@ -390,7 +390,7 @@ def uar_intervals(evidence: Evidence, domains: Domains, scenarios: Sequence[str]
                   statistics: Statistics = PAPER_STATISTICS) -> pd.DataFrame:
     """Per target: TT, the S1 and S2 approach chosen per run on held-out data, SVM-IS and A-SVM, with UAR CIs.
 
-    UAR is the mean of the test folds' UARs (first seed), the interval its bootstrap CI (collect_metrics); for a
+    UAR is the mean of the test folds' UARs (over seeds), the interval its bootstrap CI (collect_metrics); for a
     scenario's nested choice, of each run's test fold predicted by the approach chosen for that run.
     """
     rows, names = [], dataset_names(domains)

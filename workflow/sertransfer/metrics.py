@@ -73,30 +73,53 @@ def fold_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[s
     return pd.DataFrame(rows, columns=[*keys, "n", "uar", "wa", "macro_f1"])
 
 
+def by_repeat(rows: pd.DataFrame) -> pd.DataFrame:
+    """One configuration's evaluated rows, one row per utterance: `true`, `fold` and a `pred` column per repeat.
+
+    The `pred` columns are named by the repeat number (ints, sorted); an utterance a repeat did not predict
+    has NaN there.
+    """
+    rows = rows.assign(repeat=rows["repeat"].astype(int)) if "repeat" in rows else rows.assign(repeat=0)
+    preds = rows.pivot(index="utterance_id", columns="repeat", values="pred").sort_index(axis=1)
+    first = rows.drop_duplicates("utterance_id").set_index("utterance_id")[["true", "fold"]]
+    return first.join(preds)
+
+
+def repeat_predictions(wide: pd.DataFrame) -> np.ndarray:
+    """The per-repeat predictions of a `by_repeat` frame, shape (repeats, utterances), None where missing."""
+    columns = [c for c in wide.columns if isinstance(c, (int, np.integer))]
+    values = wide[columns].to_numpy(dtype=object).T
+    return np.where(pd.isna(values), None, values)
+
+
 def pooled_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[str]], *, resamples: int,
                    confidence: float, seed: int) -> pd.DataFrame:
     """Metrics of each configuration and seed repeat over all its folds' utterances, with a bootstrap CI of UAR.
 
-    One row per (configuration, repeat): each repeat is a complete set of test predictions, so the
-    bootstrap resamples utterances that each occur once. `uar` is over all utterances; `fold_mean_uar`
-    is the mean of the fold UARs (what the tables print), and the interval is that number's.
+    One row per (configuration, repeat): `uar` is over all the repeat's utterances, `fold_mean_uar` the mean
+    of its fold UARs. The interval is of the number the tables print, the mean over folds of each fold's UAR
+    averaged over the configuration's repeats, the same in every repeat's row: each resample draws
+    utterances with every repeat's predictions of them.
     """
     rows = []
     keys = [*GROUP_COLUMNS, "repeat"]
-    for key, frame in evaluated.groupby(keys, sort=True, dropna=False):
-        ident = dict(zip(keys, key))
+    for group, configuration in evaluated.groupby(list(GROUP_COLUMNS), sort=True, dropna=False):
+        ident = dict(zip(GROUP_COLUMNS, group))
         labels = domain_labels[ident["domain"]]
-        result = scores(frame["true"], frame["pred"], labels)
-        folds = frame["fold"].to_numpy()
-        fold_mean = mean_fold_uar(frame["true"], frame["pred"], labels, folds)
         low = high = float("nan")
         if ident["split"] == "test":
-            low, high = bootstrap_uar_interval(frame["true"], frame["pred"], labels, resamples=resamples,
-                                               confidence=confidence, seed=derived_seed(seed, "bootstrap", *key),
-                                               folds=folds)
-        rows.append({**ident, "n_folds": int(frame["fold"].nunique()), "n": result.n, "uar": result.uar,
-                     "fold_mean_uar": fold_mean, "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa,
-                     "macro_f1": result.macro_f1})
+            wide = by_repeat(configuration)
+            first_repeat = int(configuration["repeat"].astype(int).min()) if "repeat" in configuration else 0
+            low, high = bootstrap_uar_interval(wide["true"], repeat_predictions(wide), labels, resamples=resamples,
+                                               confidence=confidence,
+                                               seed=derived_seed(seed, "bootstrap", *group, first_repeat),
+                                               folds=wide["fold"].to_numpy())
+        for repeat, frame in configuration.groupby("repeat", sort=True):
+            result = scores(frame["true"], frame["pred"], labels)
+            folds = frame["fold"].to_numpy()
+            rows.append({**ident, "repeat": repeat, "n_folds": int(frame["fold"].nunique()), "n": result.n,
+                         "uar": result.uar, "fold_mean_uar": mean_fold_uar(frame["true"], frame["pred"], labels, folds),
+                         "uar_ci_low": low, "uar_ci_high": high, "wa": result.wa, "macro_f1": result.macro_f1})
     return pd.DataFrame(rows, columns=[*keys, "n_folds", "n", "uar", "fold_mean_uar", "uar_ci_low", "uar_ci_high",
                                        "wa", "macro_f1"])
 

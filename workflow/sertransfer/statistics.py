@@ -24,6 +24,8 @@ TESTS = ("paired_t", "corrected_t")
 #: Fold differences that vary by no more than this are constant (UARs are ratios of small counts).
 CONSTANT = 1e-9
 CORRECTIONS = ("none", "holm")
+#: The class index of a prediction a seed repeat did not make (see `repeat_codes`).
+MISSING = -2
 
 
 def class_codes(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
@@ -90,46 +92,101 @@ def mean_fold_uar(true: Sequence[str], pred: Sequence[str], labels: Sequence[str
     return float(fold_mean_uar(class_codes(true, labels), class_codes(pred, labels), np.asarray(folds), len(labels)))
 
 
-def bootstrap_uar_interval(true: Sequence[str], pred: Sequence[str], labels: Sequence[str], *, resamples: int,
+#: Predictions of one utterance: a class name, or (by seed repeat) a sequence of them; None/NaN for a missing one.
+Predictions = Sequence[str] | Sequence[Sequence[str | None]]
+
+
+def repeat_codes(pred: Predictions, labels: Sequence[str]) -> np.ndarray:
+    """Predictions -> class indices of shape (repeats, utterances): -1 for a name not in `labels`, -2 for missing.
+
+    A flat sequence of names is one repeat; a 2-D one (a row per seed repeat) may miss a repeat's predictions
+    for some utterances (an entry that is not a string): those utterances' folds then average only the
+    repeats they have.
+    """
+    array = np.asarray(pred, dtype=object)
+    array = array[None, :] if array.ndim == 1 else array
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([[index.get(v, -1) if isinstance(v, str) else MISSING for v in row] for row in array],
+                    dtype=np.int64).reshape(array.shape)
+
+
+def _repeats_by_fold(codes: np.ndarray, folds: np.ndarray) -> dict[int, list[int]]:
+    """Per fold, the repeats that predicted all of its utterances."""
+    return {int(fold): [r for r in range(codes.shape[0]) if np.all(codes[r, folds == fold] != MISSING)]
+            for fold in np.unique(folds)}
+
+
+def _seed_fold_mean_uar(true: np.ndarray, preds: Sequence[np.ndarray], folds: np.ndarray, n_classes: int,
+                        repeats: dict[int, list[int]]) -> np.ndarray | float:
+    """The mean over folds of each fold's UAR averaged over its repeats (vectorised over leading axes)."""
+    per_fold = []
+    for fold, fold_repeats in repeats.items():
+        if not fold_repeats:
+            continue
+        in_fold = np.where(folds == fold, true, -1)
+        per_fold.append(np.mean([uar_of_codes(in_fold, preds[r], n_classes) for r in fold_repeats], axis=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a fold absent from a resample: NaN, left out
+        return np.nanmean(np.stack(per_fold), axis=0)
+
+
+def seed_mean_uar(true: Sequence[str], pred: Predictions, labels: Sequence[str],
+                  folds: Sequence[int] | None = None) -> float:
+    """The tables' number: the mean over folds of each fold's UAR averaged over the seed repeats it has."""
+    t, codes = class_codes(true, labels), repeat_codes(pred, labels)
+    f = np.zeros(len(t), dtype=np.int64) if folds is None else np.asarray(folds)
+    return float(_seed_fold_mean_uar(t, list(codes), f, len(labels), _repeats_by_fold(codes, f)))
+
+
+def bootstrap_uar_interval(true: Sequence[str], pred: Predictions, labels: Sequence[str], *, resamples: int,
                            confidence: float, seed: int, folds: Sequence[int] | None = None) -> tuple[float, float]:
     """Bootstrap (BCa) confidence interval of UAR over utterances; (nan, nan) below two utterances.
 
     With `folds` (each utterance's test fold), of the mean of the fold UARs, the number the tables print;
     without, of the UAR over all utterances. The two differ when folds differ in size (speaker folds).
+    With seed repeats (`pred` 2-D), of the mean over the repeats (`seed_mean_uar`): each resample draws
+    utterances, and every repeat's predictions of them.
     """
-    t, p = class_codes(true, labels), class_codes(pred, labels)
+    t, codes = class_codes(true, labels), repeat_codes(pred, labels)
     if len(t) < 2:
         return float("nan"), float("nan")
     n = len(labels)
     f = np.zeros(len(t), dtype=np.int64) if folds is None else np.asarray(folds)
+    repeats = _repeats_by_fold(codes, f)
 
-    def statistic(true_codes: np.ndarray, pred_codes: np.ndarray, fold_ids: np.ndarray, axis: int = -1) -> np.ndarray:
-        return fold_mean_uar(*(np.moveaxis(x, axis, -1) for x in (true_codes, pred_codes, fold_ids)), n)
+    def statistic(true_codes: np.ndarray, fold_ids: np.ndarray, *pred_codes: np.ndarray,
+                  axis: int = -1) -> np.ndarray:
+        true_codes, fold_ids, *pred_codes = (np.moveaxis(x, axis, -1) for x in (true_codes, fold_ids, *pred_codes))
+        return _seed_fold_mean_uar(true_codes, pred_codes, fold_ids, n, repeats)
 
-    return _interval((t, p, f), statistic, resamples, confidence, seed)
+    return _interval((t, f, *codes), statistic, resamples, confidence, seed)
 
 
-def paired_bootstrap_difference(true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],
+def paired_bootstrap_difference(true: Sequence[str], pred_a: Predictions, pred_b: Predictions,
                                 labels: Sequence[str], *, resamples: int, confidence: float,
                                 seed: int, folds: Sequence[int] | None = None) -> tuple[float, float, float]:
     """UAR(a) - UAR(b) on the same utterances and its paired bootstrap (BCa) confidence interval.
 
-    With `folds`, the UARs are means of fold UARs (the tables' numbers), otherwise over all utterances.
+    With `folds`, the UARs are means of fold UARs (the tables' numbers), otherwise over all utterances; with
+    seed repeats on either side, each side's UAR is the mean over its repeats (`seed_mean_uar`).
     """
-    t, a, b = (class_codes(v, labels) for v in (true, pred_a, pred_b))
+    t, a, b = class_codes(true, labels), repeat_codes(pred_a, labels), repeat_codes(pred_b, labels)
     n = len(labels)
     f = np.zeros(len(t), dtype=np.int64) if folds is None else np.asarray(folds)
-    difference = float(fold_mean_uar(t, a, f, n) - fold_mean_uar(t, b, f, n))
+    a_repeats, b_repeats = _repeats_by_fold(a, f), _repeats_by_fold(b, f)
+    difference = float(_seed_fold_mean_uar(t, list(a), f, n, a_repeats)
+                       - _seed_fold_mean_uar(t, list(b), f, n, b_repeats))
     if len(t) < 2:
         return difference, float("nan"), float("nan")
+    split = len(a)
 
-    def statistic(true_codes: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, fold_ids: np.ndarray,
+    def statistic(true_codes: np.ndarray, fold_ids: np.ndarray, *pred_codes: np.ndarray,
                   axis: int = -1) -> np.ndarray:
-        true_codes, a_codes, b_codes, fold_ids = (np.moveaxis(x, axis, -1)
-                                                  for x in (true_codes, a_codes, b_codes, fold_ids))
-        return fold_mean_uar(true_codes, a_codes, fold_ids, n) - fold_mean_uar(true_codes, b_codes, fold_ids, n)
+        true_codes, fold_ids, *pred_codes = (np.moveaxis(x, axis, -1) for x in (true_codes, fold_ids, *pred_codes))
+        return (_seed_fold_mean_uar(true_codes, pred_codes[:split], fold_ids, n, a_repeats)
+                - _seed_fold_mean_uar(true_codes, pred_codes[split:], fold_ids, n, b_repeats))
 
-    return (difference, *_interval((t, a, b, f), statistic, resamples, confidence, seed))
+    return (difference, *_interval((t, f, *a, *b), statistic, resamples, confidence, seed))
 
 
 def _interval(data: tuple[np.ndarray, ...], statistic: Callable[..., np.ndarray], resamples: int, confidence: float,

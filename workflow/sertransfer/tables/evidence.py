@@ -17,15 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from sertransfer.defaults import default
-from sertransfer.metrics import GROUP_COLUMNS
+from sertransfer.metrics import GROUP_COLUMNS, by_repeat, repeat_predictions
 from sertransfer.seeds import derived_seed
 from sertransfer.statistics import (
     bootstrap_uar_interval,
     fold_size_ratio,
     fold_test,
-    mean_fold_uar,
     paired_bootstrap_difference,
     scores,
+    seed_mean_uar,
 )
 from sertransfer.tables.latex import paper_number
 from sertransfer.tables.uars import (
@@ -123,16 +123,15 @@ class Evidence(FoldUARs):
                 self.held_out[domain] = sum(rows[s] for s in (VALIDATION, SELECTION) if s in rows).tolist() \
                     if any(s in rows for s in (VALIDATION, SELECTION)) else [0] * len(rows)
         pooled = _read_csvs(files.pooled)
-        if not pooled.empty and "repeat" in pooled:  # intervals are of the first seed (one prediction per utterance)
+        if not pooled.empty and "repeat" in pooled:  # UAR, WA, F1 of the first seed; the CI is every seed's
             pooled = pooled[pooled["repeat"].astype(int) == 0]
         self._pooled = {} if pooled.empty else {_cell(row): row for row in pooled.to_dict("records")}
+        #: per cell, one row per test utterance: `true`, `fold` and each seed repeat's prediction (`by_repeat`)
         self._utterances: dict[Cell, pd.DataFrame] = {}
         if files.utterances:
             evaluated = pd.concat([pd.read_parquet(p) for p in files.utterances], ignore_index=True)
-            if "repeat" in evaluated:
-                evaluated = evaluated[evaluated["repeat"] == 0]
             for key, rows in evaluated.groupby(list(GROUP_COLUMNS), sort=False):
-                self._utterances[_cell(dict(zip(GROUP_COLUMNS, key)))] = rows.set_index("utterance_id")
+                self._utterances[_cell(dict(zip(GROUP_COLUMNS, key)))] = by_repeat(rows)
 
     def pooled(self, cell: Cell) -> dict:
         """The cell's metrics over the utterances of all its folds (first seed): UAR (`pooled_uar`), the mean of
@@ -198,7 +197,8 @@ class Evidence(FoldUARs):
                 labels = sorted(set(mine.loc[common, "true"]))
                 seed = derived_seed(statistics.seed, "difference", *key, *_key(reference[0], domain, reference[2]))
                 _, low, high = paired_bootstrap_difference(
-                    mine.loc[common, "true"], mine.loc[common, "pred"], theirs.loc[common, "pred"], labels,
+                    mine.loc[common, "true"], repeat_predictions(mine.loc[common]),
+                    repeat_predictions(theirs.loc[common]), labels,
                     resamples=statistics.resamples, confidence=statistics.confidence, seed=seed,
                     folds=mine.loc[common, "fold"].to_numpy())
         return {"test": tested.test, "statistic": tested.statistic, "p_value": tested.p_value,
@@ -220,16 +220,18 @@ class Evidence(FoldUARs):
         return pd.concat(parts) if parts else None
 
     def nested_pooled(self, choice: NestedChoice, statistics: Statistics) -> dict:
-        """A nested choice's UAR over the test utterances of all runs, with its bootstrap CI (first seed)."""
+        """A nested choice's test utterances of all runs: the mean of the fold UARs (each averaged over the chosen
+        configuration's seeds) with its bootstrap CI; UAR over all utterances, WA and F1 of the first seed."""
         rows = self._nested_utterances(choice)
         if rows is None or rows.empty:
             return self.pooled((choice.configuration, choice.domain, TEST)) | {
                 "pooled_uar": math.nan, "fold_mean_uar": math.nan, "uar_ci_low": math.nan, "uar_ci_high": math.nan}
         labels = sorted(set(rows["true"]))
-        result = scores(rows["true"], rows["pred"], labels)
-        folds = rows["fold"].to_numpy()
-        fold_mean = mean_fold_uar(rows["true"], rows["pred"], labels, folds)
-        low, high = bootstrap_uar_interval(rows["true"], rows["pred"], labels, resamples=statistics.resamples,
+        predictions, folds = repeat_predictions(rows), rows["fold"].to_numpy()
+        first = predictions[0]
+        result = scores(rows["true"][first != None], first[first != None], labels)  # noqa: E711 (element-wise)
+        fold_mean = seed_mean_uar(rows["true"], predictions, labels, folds)
+        low, high = bootstrap_uar_interval(rows["true"], predictions, labels, resamples=statistics.resamples,
                                            confidence=statistics.confidence,
                                            seed=derived_seed(statistics.seed, "nested", choice.domain, choice.split),
                                            folds=folds)
