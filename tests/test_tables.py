@@ -254,8 +254,9 @@ def simulated_predictions(domain: str, folds: int, per_fold: int, skill: float, 
     probabilities = scores / scores.sum(axis=1, keepdims=True)
     frames = []
     for fold in range(folds):
-        rows = list(range(fold * per_fold, (fold + 1) * per_fold))
-        for split in ("test", "validation"):
+        test_rows = list(range(fold * per_fold, (fold + 1) * per_fold))
+        held_out = [i for i in range(len(ids)) if i not in test_rows][:per_fold]  # in several runs' held-out splits
+        for split, rows in (("test", test_rows), ("validation", held_out)):
             frames.append(prediction_frame([ids[i] for i in rows], [domain] * len(rows), fold, [true[i] for i in rows],
                                            probabilities[rows], SIX, split=split, **ident))
     return frames

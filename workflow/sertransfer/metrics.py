@@ -74,14 +74,17 @@ def fold_metrics(evaluated: pd.DataFrame, domain_labels: Mapping[str, Sequence[s
 
 
 def by_repeat(rows: pd.DataFrame) -> pd.DataFrame:
-    """One configuration's evaluated rows, one row per utterance: `true`, `fold` and a `pred` column per repeat.
+    """One configuration's evaluated rows, one row per (fold, utterance): `true`, `fold` and a `pred` column per
+    repeat, indexed by (fold, utterance_id).
 
+    A held-out utterance (validation, selection) is in several runs' splits, a test utterance in one fold's.
     The `pred` columns are named by the repeat number (ints, sorted); an utterance a repeat did not predict
     has NaN there.
     """
     rows = rows.assign(repeat=rows["repeat"].astype(int)) if "repeat" in rows else rows.assign(repeat=0)
-    preds = rows.pivot(index="utterance_id", columns="repeat", values="pred").sort_index(axis=1)
-    first = rows.drop_duplicates("utterance_id").set_index("utterance_id")[["true", "fold"]]
+    keys = ["fold", "utterance_id"]
+    preds = rows.pivot(index=keys, columns="repeat", values="pred").sort_index(axis=1)
+    first = rows.drop_duplicates(keys).set_index(keys, drop=False)[["true", "fold"]]
     return first.join(preds)
 
 
