@@ -126,7 +126,7 @@ class Evidence(FoldUARs):
         if not pooled.empty and "repeat" in pooled:  # UAR, WA, F1 of the first seed; the CI is every seed's
             pooled = pooled[pooled["repeat"].astype(int) == 0]
         self._pooled = {} if pooled.empty else {_cell(row): row for row in pooled.to_dict("records")}
-        #: per cell, one row per test utterance: `true`, `fold` and each seed repeat's prediction (`by_repeat`)
+        #: per cell, one row per (fold, utterance): `true`, `fold` and each seed repeat's prediction (`by_repeat`)
         self._utterances: dict[Cell, pd.DataFrame] = {}
         if files.utterances:
             evaluated = pd.concat([pd.read_parquet(p) for p in files.utterances], ignore_index=True)
